@@ -1,0 +1,120 @@
+// Typed, immutable configuration. The loader (loader.h) builds it from TOML;
+// everything else only reads it through std::shared_ptr<const Config>.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+namespace courier::http {
+class StreamFilter;
+}
+
+namespace courier::config {
+
+using Duration = std::chrono::milliseconds;
+
+// A resolved socket address ("127.0.0.1:9000", "[::1]:80", "localhost:9000").
+struct SocketAddress {
+  std::string text;  // as written in the config
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+};
+
+struct AccessLogConfig {
+  bool enabled = true;   // [server] access_log = "stdout" | "off"
+  double sample = 1.0;   // [server] access_log_sample, fraction of requests logged
+};
+
+struct ServerConfig {
+  SocketAddress listen;           // default 0.0.0.0:8080
+  SocketAddress admin;            // default 127.0.0.1:9901
+  unsigned workers = 0;           // 0 = one per core (resolved by the loader: never 0 after load)
+  uint32_t max_connections = 20000;
+  Duration header_timeout{10'000};
+  Duration idle_timeout{60'000};
+  uint32_t max_header_bytes = 65536;
+  uint64_t max_body_bytes = 16ull << 20;
+  Duration drain_timeout{15'000};
+  std::vector<std::string> trusted_proxies;  // CIDRs, for x-forwarded-for
+  std::string admin_token_file;              // optional bearer token for mutating admin calls
+  AccessLogConfig access_log;
+};
+
+enum class UpstreamProtocol { Http1, H2c };
+enum class LoadBalancerPolicy { RoundRobin, LeastRequest };
+
+struct ClusterConfig {
+  std::string name;
+  std::vector<SocketAddress> endpoints;  // resolved at load time
+  UpstreamProtocol protocol = UpstreamProtocol::Http1;
+  LoadBalancerPolicy lb = LoadBalancerPolicy::RoundRobin;
+  Duration connect_timeout{1'000};
+  Duration idle_timeout{60'000};   // pooled keep-alive connection idle time
+  uint32_t max_idle_per_endpoint = 256;  // per worker
+};
+
+struct HeaderMatcher {
+  std::string name;                   // lower-case
+  std::optional<std::string> exact;   // value must equal this
+  std::shared_ptr<const re2::RE2> regex;  // value must fully match this
+  bool present = true;                // false: the header must be absent
+};
+
+struct RouteMatch {
+  std::vector<std::string> hosts;     // lower-case; "api.example.com" or "*.example.com"; empty = any
+  std::optional<std::string> path;    // exact path (query excluded)
+  std::optional<std::string> prefix;  // path prefix
+  std::shared_ptr<const re2::RE2> regex;  // full match on the path
+  std::string regex_text;
+  std::vector<std::string> methods;   // upper-case; empty = any
+  std::vector<HeaderMatcher> headers;
+};
+
+// A filter's parsed, immutable per-route config; it also makes the filter.
+// Each filter under filters/ derives from this (see filters/registry.h).
+class FilterConfig {
+ public:
+  virtual ~FilterConfig() = default;
+  virtual std::string_view name() const = 0;
+  // One light filter object per stream; called on a worker thread.
+  virtual std::unique_ptr<http::StreamFilter> createFilter() const = 0;
+};
+
+struct RouteConfig {
+  std::string name;
+  size_t index = 0;                   // position in Config::routes (stats are indexed by it)
+  RouteMatch match;
+  std::string cluster;                // name; cluster_index resolves it
+  size_t cluster_index = 0;
+  Duration timeout{300'000};          // whole upstream exchange -> 504
+  std::optional<std::string> prefix_rewrite;
+  std::optional<std::string> host_rewrite;  // otherwise the client's Host is kept
+  // Filters in chain order (the router is not listed; it always ends the chain).
+  std::vector<std::shared_ptr<const FilterConfig>> filters;
+};
+
+struct Config {
+  std::string source_path;            // file it was loaded from
+  std::string source_text;            // the file's text (admin /config shows it)
+  ServerConfig server;
+  std::vector<ClusterConfig> clusters;
+  std::vector<RouteConfig> routes;
+
+  const ClusterConfig* findCluster(std::string_view name) const {
+    for (const auto& c : clusters)
+      if (c.name == name) return &c;
+    return nullptr;
+  }
+};
+
+}  // namespace courier::config
