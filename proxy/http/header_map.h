@@ -20,6 +20,9 @@ struct HeaderField {
   std::string_view value;
 };
 
+// Does a comma-separated list value hold `lower_token` (case-insensitive)?
+bool listHasToken(std::string_view list, std::string_view lower_token);
+
 // ASCII-lower-case compare of a candidate against an already lower-case name.
 bool headerNameEquals(std::string_view lower_name, std::string_view candidate);
 

@@ -1,0 +1,172 @@
+#include "proxy/http/active_stream.h"
+
+#include <cstdio>
+
+#include "proxy/common/log.h"
+#include "proxy/http/local_reply.h"
+#include "proxy/http/router_filter.h"
+#include "proxy/router/route_table.h"
+#include "proxy/server/access_log.h"
+#include "proxy/server/stream_stats.h"
+
+namespace courier::http {
+namespace {
+
+// A client-sent x-request-id is kept if it looks like an id, not a payload.
+bool acceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  return true;
+}
+
+std::string newRequestId(std::mt19937_64& rng) {
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & ~0xf000ull) | 0x4000ull;        // version 4
+  lo = (lo & ~(3ull << 62)) | (2ull << 62);  // RFC 4122 variant
+  char buf[37];
+  snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", unsigned(hi >> 32),
+           unsigned((hi >> 16) & 0xffff), unsigned(hi & 0xffff), unsigned(lo >> 48),
+           static_cast<unsigned long long>(lo & 0xffffffffffffull));
+  return std::string(buf, 36);
+}
+
+}  // namespace
+
+ActiveStream::ActiveStream(WorkerContext& ctx, ResponseEncoder& encoder,
+                           StreamConnection& connection, std::string_view peer_ip)
+    : ctx_(ctx), gen_(ctx.generation), encoder_(encoder), connection_(connection) {
+  info_.start = std::chrono::steady_clock::now();
+  info_.downstream_address = peer_ip;
+}
+
+ActiveStream::~ActiveStream() {
+  if (chain_) chain_->destroy();
+}
+
+event_base* ActiveStream::eventBase() {
+  return ctx_.dispatcher->base();
+}
+
+void ActiveStream::setForwardingHeaders() {
+  HeaderMap& h = request_headers_->headers;
+  const std::string_view* id = h.get("x-request-id");
+  if (id && acceptableRequestId(*id)) {
+    info_.request_id = *id;
+  } else {
+    info_.request_id = newRequestId(ctx_.rng);
+    h.set("x-request-id", info_.request_id);
+  }
+  // Append the peer to x-forwarded-for (RFC 7239's predecessor, as every proxy does).
+  bool appended = false;
+  for (auto& f : h.mutableFields()) {
+    if (f.name != "x-forwarded-for") continue;
+    std::string joined;
+    joined.reserve(f.value.size() + 2 + info_.downstream_address.size());
+    joined.append(f.value).append(", ").append(info_.downstream_address);
+    f.value = h.copy(joined);
+    appended = true;
+    break;
+  }
+  if (!appended) h.add("x-forwarded-for", info_.downstream_address);
+  h.set("x-forwarded-proto", request_headers_->scheme);
+}
+
+void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool end_stream) {
+  request_headers_ = std::move(headers);
+  info_.downstream_http_major = request_headers_->http_major;
+  setForwardingHeaders();
+  const config::RouteConfig* route = gen_->routes.match(*request_headers_);
+  info_.route = route;
+  stats::streamStarted(*gen_, info_);
+  if (!route) {
+    sendLocalReply(404, "no_route", "no route matches this request", "no_route");
+    return;
+  }
+  chain_ = std::make_unique<FilterChain>(*this, gen_->config->server.max_body_bytes);
+  for (const auto& filter_config : route->filters) chain_->add(filter_config->createFilter());
+  chain_->add(std::make_unique<RouterFilter>(ctx_, *gen_, *route));
+  chain_->decodeHeaders(end_stream);
+}
+
+void ActiveStream::decodeData(Buffer& data, bool end_stream) {
+  info_.request_body_bytes += data.length();
+  if (chain_ && !chain_->destroyed()) {
+    chain_->decodeData(data, end_stream);
+  } else {
+    data.clear();  // answered already (e.g. 404): the body has nowhere to go
+  }
+}
+
+void ActiveStream::decodeTrailers(std::unique_ptr<HeaderMap> trailers) {
+  request_trailers_ = std::move(trailers);
+  if (chain_ && !chain_->destroyed()) chain_->decodeTrailers();
+}
+
+void ActiveStream::sinkHeaders(ResponseHeaders& headers, bool end_stream) {
+  response_started_ = true;
+  info_.response_code = headers.status;
+  encoder_.encodeHeaders(headers, end_stream);
+  connection_.onStreamWrote();
+}
+
+void ActiveStream::sinkData(Buffer& data, bool end_stream) {
+  info_.response_body_bytes += data.length();
+  encoder_.encodeData(data, end_stream);
+  connection_.onStreamWrote();
+}
+
+void ActiveStream::sinkTrailers(HeaderMap& trailers) {
+  encoder_.encodeTrailers(trailers);
+  connection_.onStreamWrote();
+}
+
+void ActiveStream::sendLocalReply(int status, std::string_view error, std::string_view message,
+                                  std::string_view details) {
+  if (info_.details.empty()) info_.details = details.empty() ? error : details;
+  stats::localReply(*gen_, error);
+  if (chain_) chain_->destroy();
+  if (response_started_) {
+    // Too late for a clean answer; cutting the response is the honest signal.
+    encoder_.resetStream();
+    return;
+  }
+  writeLocalReply(status, error, message);
+}
+
+void ActiveStream::writeLocalReply(int status, std::string_view error, std::string_view message) {
+  Buffer body;
+  body.add(localReplyBody(error, message, info_.request_id));
+  response_headers_ = localReplyHeaders(status, body.length());
+  response_started_ = true;
+  info_.response_code = status;
+  encoder_.encodeHeaders(*response_headers_, false);
+  info_.response_body_bytes += body.length();
+  encoder_.encodeData(body, true);
+}
+
+void ActiveStream::onProtocolError(int status, std::string_view error_code,
+                                   std::string_view details) {
+  sendLocalReply(status, error_code, details, details);
+}
+
+void ActiveStream::onBufferLimit(bool request_direction) {
+  if (request_direction) {
+    sendLocalReply(413, "payload_too_large", "request body over the buffer limit",
+                   "request_buffer_limit");
+  } else {
+    sendLocalReply(502, "bad_gateway", "response body over the buffer limit",
+                   "response_buffer_limit");
+  }
+}
+
+void ActiveStream::complete(bool reset) {
+  if (completed_) return;
+  completed_ = true;
+  if (reset && info_.details.empty()) info_.details = "downstream_reset";
+  if (chain_) chain_->destroy();
+  stats::streamFinished(*gen_, info_, reset);
+  if (ctx_.access_log) ctx_.access_log->log(request_headers_.get(), info_);
+}
+
+}  // namespace courier::http

@@ -1,0 +1,79 @@
+// ConnectionManager: one downstream connection. Owns the socket (as a
+// bufferevent), the codec, the connection's timers and its current stream.
+//
+// Timers: header_timeout runs from the first byte of a request head until
+// the head is complete (408 if it fires); idle_timeout runs while no request
+// is in progress (the connection just closes). Back-pressure: the stream may
+// pause reading; when the output buffer passes its high mark the stream is
+// told to pause its producer until the output drains below the low mark.
+//
+// Lifetime: created by the worker on accept, destroyed (deferred) on close.
+#pragma once
+
+#include <event2/bufferevent.h>
+
+#include <memory>
+#include <string>
+
+#include "proxy/event/dispatcher.h"
+#include "proxy/event/timer.h"
+#include "proxy/http/active_stream.h"
+#include "proxy/http/codec.h"
+#include "proxy/http/http1_server_codec.h"
+#include "proxy/server/worker_context.h"
+
+namespace courier::http {
+
+class ConnectionManager : public event::DeferredDeletable,
+                          public ServerCodecCallbacks,
+                          public http1::ServerCodecEvents,
+                          public StreamConnection {
+ public:
+  ConnectionManager(WorkerContext& ctx, evutil_socket_t fd, const sockaddr* peer);
+  ~ConnectionManager() override;
+
+  // Worker is draining: finish the current request, then close.
+  void drain();
+  // Close now (shutdown after drain_timeout).
+  void close() { closeNow(); }
+
+  // ServerCodecCallbacks
+  RequestDecoder& newStream(ResponseEncoder& encoder) override;
+  void onProtocolError(int status, std::string_view error_code, std::string_view details) override;
+  // http1::ServerCodecEvents
+  void onResponseComplete() override;
+  void onResponseReset() override;
+  // StreamConnection
+  void setDownstreamReadEnabled(bool enabled) override;
+  void onStreamWrote() override;
+
+ private:
+  static void onReadCb(bufferevent*, void* arg);
+  static void onWriteCb(bufferevent*, void* arg);
+  static void onEventCb(bufferevent*, short what, void* arg);
+  void onRead();
+  void onWrite();
+  void onEvent(short what);
+  void onHeaderTimeout();
+  void scheduleDispatch();
+  void finishStream(bool reset);
+  void closeAfterFlush();
+  void closeNow();
+
+  WorkerContext& ctx_;
+  const config::ServerConfig& server_;  // of the generation the connection began in
+  std::shared_ptr<Generation> gen_;     // keeps server_ and the connection gauge alive
+  bufferevent* bev_;
+  std::string peer_ip_;
+  std::unique_ptr<http1::Http1ServerCodec> codec_;
+  std::unique_ptr<ActiveStream> stream_;
+  event::Timer header_timer_;
+  event::Timer idle_timer_;
+  event::Timer dispatch_timer_;  // zero-delay: parse pipelined input on the next loop turn
+  bool closing_ = false;  // final response queued; then half-close and linger
+  bool closed_ = false;
+  bool above_high_ = false;
+  bool read_paused_ = false;
+};
+
+}  // namespace courier::http

@@ -1,0 +1,234 @@
+#include "proxy/http/filter_chain.h"
+
+#include <cassert>
+
+namespace courier::http {
+
+// The callbacks one filter sees: the chain, addressed at its own position.
+class FilterChain::Slot : public StreamFilterCallbacks {
+ public:
+  Slot(FilterChain& chain, size_t index, std::unique_ptr<StreamFilter> filter)
+      : chain_(chain), index_(index), filter_(std::move(filter)) {
+    filter_->setCallbacks(*this);
+  }
+  StreamFilter& filter() { return *filter_; }
+
+  void continueDecoding() override { chain_.continueDecoding(index_); }
+  void continueEncoding() override { chain_.continueEncoding(index_); }
+  void sendLocalReply(int status, std::string_view error, std::string_view message,
+                      std::string_view details) override {
+    chain_.owner_.sendLocalReply(status, error, message, details);
+  }
+  void encodeHeaders(std::unique_ptr<ResponseHeaders> headers, bool end_stream) override {
+    chain_.owner_.setResponseHeaders(std::move(headers));
+    chain_.encodeHeaders(index_, end_stream);
+  }
+  void encodeData(Buffer& data, bool end_stream) override {
+    chain_.encodeData(index_, data, end_stream);
+  }
+  void encodeTrailers(std::unique_ptr<HeaderMap> trailers) override {
+    chain_.owner_.setResponseTrailers(std::move(trailers));
+    chain_.encodeTrailers(index_);
+  }
+  RequestHeaders* requestHeaders() override { return chain_.owner_.requestHeaders(); }
+  StreamInfo& streamInfo() override { return chain_.owner_.streamInfo(); }
+  event_base* eventBase() override { return chain_.owner_.eventBase(); }
+  void setDownstreamReadEnabled(bool enabled) override {
+    chain_.owner_.setDownstreamReadEnabled(enabled);
+  }
+
+ private:
+  FilterChain& chain_;
+  size_t index_;
+  std::unique_ptr<StreamFilter> filter_;
+};
+
+FilterChain::FilterChain(FilterChainOwner& owner, size_t buffer_limit)
+    : owner_(owner), buffer_limit_(buffer_limit) {}
+
+FilterChain::~FilterChain() {
+  destroy();
+}
+
+void FilterChain::add(std::unique_ptr<StreamFilter> filter) {
+  slots_.push_back(std::make_unique<Slot>(*this, slots_.size(), std::move(filter)));
+}
+
+void FilterChain::destroy() {
+  if (destroyed_) return;
+  destroyed_ = true;
+  for (auto& s : slots_) s->filter().onDestroy();
+}
+
+void FilterChain::onDownstreamWatermark(bool above_high) {
+  for (auto& s : slots_) s->filter().onDownstreamWatermark(above_high);
+}
+
+StreamFilter& FilterChain::filterAt(bool decode, size_t step) {
+  return slots_[decode ? step : slots_.size() - 1 - step]->filter();
+}
+
+Buffer& FilterChain::bufferAt(Direction& d, size_t step) {
+  if (d.buffered.size() <= step) d.buffered.resize(step + 1);
+  if (!d.buffered[step]) d.buffered[step] = std::make_unique<Buffer>();
+  return *d.buffered[step];
+}
+
+template <bool kDecode>
+void FilterChain::startHeaders(size_t step, bool end_stream) {
+  Direction& d = dir<kDecode>();
+  assert(!d.started);
+  d.started = true;
+  d.headers_end = end_stream;
+  d.end_seen = end_stream;
+  runHeaders<kDecode>(step);
+}
+
+template <bool kDecode>
+void FilterChain::runHeaders(size_t step) {
+  Direction& d = dir<kDecode>();
+  for (; step < slots_.size(); ++step) {
+    StreamFilter& f = filterAt(kDecode, step);
+    FilterHeadersStatus s = kDecode ? f.decodeHeaders(*owner_.requestHeaders(), d.headers_end)
+                                    : f.encodeHeaders(*owner_.responseHeaders(), d.headers_end);
+    if (destroyed_) return;
+    if (s == FilterHeadersStatus::StopIteration) {
+      d.headers_stop = step;
+      return;
+    }
+  }
+  d.headers_stop = kNone;
+  if constexpr (!kDecode) {
+    owner_.sinkHeaders(*owner_.responseHeaders(), d.headers_end);
+  }
+}
+
+template <bool kDecode>
+void FilterChain::startData(size_t step, Buffer& data, bool end_stream) {
+  Direction& d = dir<kDecode>();
+  d.end_seen = d.end_seen || end_stream;
+  runData<kDecode>(step, data, end_stream);
+}
+
+template <bool kDecode>
+void FilterChain::runData(size_t step, Buffer& data, bool end_stream) {
+  Direction& d = dir<kDecode>();
+  for (; step < slots_.size(); ++step) {
+    if (d.data_stop != kNone && d.data_stop < step) {
+      d.held.move(data);  // an earlier filter holds data: keep order
+      return;
+    }
+    StreamFilter& f = filterAt(kDecode, step);
+    bool wants = kDecode ? f.wantsDecodeBody() : f.wantsEncodeBody();
+    if (wants) {
+      Buffer* b = &data;
+      if (d.data_stop == step) {  // this filter is buffering: offer it the whole body so far
+        bufferAt(d, step).move(data);
+        b = &bufferAt(d, step);
+      }
+      FilterDataStatus s = kDecode ? f.decodeData(*b, end_stream) : f.encodeData(*b, end_stream);
+      if (destroyed_) return;
+      if (s == FilterDataStatus::StopIterationAndBuffer) {
+        if (b == &data) bufferAt(d, step).move(data);
+        d.data_stop = step;
+        if (overLimit(bufferAt(d, step))) owner_.onBufferLimit(kDecode);
+        return;
+      }
+      if (s == FilterDataStatus::StopIterationNoBuffer) {
+        d.data_stop = step;
+        return;
+      }
+      if (b != &data) data.move(*b);
+      if (d.data_stop == step) d.data_stop = kNone;
+    }
+    if (d.headers_stop == step) {
+      // Headers are still held here; body may not overtake them.
+      d.held.move(data);
+      if (overLimit(d.held)) owner_.onBufferLimit(kDecode);
+      return;
+    }
+  }
+  if constexpr (!kDecode) {
+    owner_.sinkData(data, end_stream);
+  }
+}
+
+template <bool kDecode>
+void FilterChain::startTrailers(size_t step) {
+  Direction& d = dir<kDecode>();
+  d.end_seen = true;
+  d.has_trailers = true;
+  bool blocked = false;
+  for (size_t s = step; s < slots_.size(); ++s) blocked |= d.headers_stop == s || d.data_stop == s;
+  if (blocked) {
+    d.trailers_held = true;
+    return;
+  }
+  runTrailers<kDecode>(step);
+}
+
+template <bool kDecode>
+void FilterChain::runTrailers(size_t step) {
+  Direction& d = dir<kDecode>();
+  for (; step < slots_.size(); ++step) {
+    StreamFilter& f = filterAt(kDecode, step);
+    if (!(kDecode ? f.wantsDecodeBody() : f.wantsEncodeBody())) continue;
+    FilterTrailersStatus s = kDecode ? f.decodeTrailers(*owner_.requestTrailers())
+                                     : f.encodeTrailers(*owner_.responseTrailers());
+    if (destroyed_) return;
+    if (s == FilterTrailersStatus::StopIteration) {
+      d.trailers_stop = step;
+      return;
+    }
+  }
+  d.trailers_stop = kNone;
+  if constexpr (!kDecode) {
+    owner_.sinkTrailers(*owner_.responseTrailers());
+  }
+}
+
+template <bool kDecode>
+void FilterChain::resume(size_t step) {
+  Direction& d = dir<kDecode>();
+  if (destroyed_) return;
+  if (d.trailers_stop == step) {
+    runTrailers<kDecode>(step + 1);
+    return;
+  }
+  bool headers_were_here = d.headers_stop == step;
+  bool data_was_here = d.data_stop == step;
+  assert((headers_were_here || data_was_here) && "resume without a stop");
+  if (!headers_were_here && !data_was_here) return;
+  if (headers_were_here) {
+    runHeaders<kDecode>(step + 1);
+    if (destroyed_) return;
+  }
+  // Release what this filter held: first bytes that passed it, then bytes it buffered.
+  Buffer data;
+  data.move(d.held);
+  if (data_was_here || (d.buffered.size() > step && d.buffered[step])) {
+    if (d.buffered.size() > step && d.buffered[step]) data.move(*d.buffered[step]);
+    if (d.data_stop == step) d.data_stop = kNone;
+  }
+  bool end = d.end_seen && !d.has_trailers;
+  if (!data.empty() || (end && !d.headers_end)) {
+    runData<kDecode>(step + 1, data, end);
+    if (destroyed_) return;
+  }
+  if (d.trailers_held && d.data_stop == kNone && d.headers_stop == kNone) {
+    d.trailers_held = false;
+    runTrailers<kDecode>(step + 1);
+  }
+}
+
+// The header's inline entry points use these; both directions are needed.
+template void FilterChain::startHeaders<true>(size_t, bool);
+template void FilterChain::startHeaders<false>(size_t, bool);
+template void FilterChain::startData<true>(size_t, Buffer&, bool);
+template void FilterChain::startData<false>(size_t, Buffer&, bool);
+template void FilterChain::startTrailers<true>(size_t);
+template void FilterChain::startTrailers<false>(size_t);
+template void FilterChain::resume<true>(size_t);
+template void FilterChain::resume<false>(size_t);
+
+}  // namespace courier::http

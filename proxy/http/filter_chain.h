@@ -1,0 +1,121 @@
+// FilterChain: iterates one stream's filters, with stop and resume.
+//
+// Decode (request) calls go from filter 0 to the last filter (the router);
+// encode (response) calls start below the filter that produced the response
+// and go down to filter 0, then to the owner's sink (the codec).
+//
+// Iteration rules (see filter.h for the filter's side):
+// - Headers stopped at filter k: later data is still offered to filter k
+//   (so it can buffer a body it needs) but not past it; data and trailers
+//   for filters after k are held by the chain until k resumes.
+// - Data stopped with StopIterationAndBuffer at filter k: the chain keeps
+//   the bytes and offers the whole buffer to k again when more arrive; when
+//   k returns Continue (or resumes), the buffer moves on.
+// - A direction ends once end_stream or trailers reached the sink.
+//
+// Not thread-safe; owned by an ActiveStream on one worker.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "proxy/http/filter.h"
+
+namespace courier::http {
+
+// What the chain needs from the stream that owns it.
+class FilterChainOwner {
+ public:
+  virtual ~FilterChainOwner() = default;
+  virtual RequestHeaders* requestHeaders() = 0;
+  virtual ResponseHeaders* responseHeaders() = 0;
+  // Takes the response headers a filter produced (a local answer).
+  virtual void setResponseHeaders(std::unique_ptr<ResponseHeaders> headers) = 0;
+  virtual void setResponseTrailers(std::unique_ptr<HeaderMap> trailers) = 0;
+  virtual HeaderMap* responseTrailers() = 0;
+  virtual HeaderMap* requestTrailers() = 0;
+  // The end of the encode side: write to the downstream codec.
+  virtual void sinkHeaders(ResponseHeaders& headers, bool end_stream) = 0;
+  virtual void sinkData(Buffer& data, bool end_stream) = 0;
+  virtual void sinkTrailers(HeaderMap& trailers) = 0;
+  virtual void sendLocalReply(int status, std::string_view error, std::string_view message,
+                              std::string_view details) = 0;
+  virtual StreamInfo& streamInfo() = 0;
+  virtual event_base* eventBase() = 0;
+  virtual void setDownstreamReadEnabled(bool enabled) = 0;
+  // A filter buffered more than the stream allows.
+  virtual void onBufferLimit(bool request_direction) = 0;
+};
+
+class FilterChain {
+ public:
+  FilterChain(FilterChainOwner& owner, size_t buffer_limit);
+  ~FilterChain();
+  FilterChain(const FilterChain&) = delete;
+  FilterChain& operator=(const FilterChain&) = delete;
+
+  void add(std::unique_ptr<StreamFilter> filter);
+  size_t size() const { return slots_.size(); }
+
+  // Request direction, from the codec. Trailers live in the owner.
+  void decodeHeaders(bool end_stream) { startHeaders<true>(0, end_stream); }
+  void decodeData(Buffer& data, bool end_stream) { startData<true>(0, data, end_stream); }
+  void decodeTrailers() { startTrailers<true>(0); }
+  // Response direction from the filter at `index` (the router is size()-1);
+  // index == size() means a reply made outside any filter.
+  void encodeHeaders(size_t index, bool end_stream) {
+    startHeaders<false>(size() - index, end_stream);
+  }
+  void encodeData(size_t index, Buffer& data, bool end_stream) {
+    startData<false>(size() - index, data, end_stream);
+  }
+  void encodeTrailers(size_t index) { startTrailers<false>(size() - index); }
+
+  void continueDecoding(size_t index) { resume<true>(index); }
+  void continueEncoding(size_t index) { resume<false>(size() - 1 - index); }
+  void onDownstreamWatermark(bool above_high);
+  bool encodeStarted() const { return encode_.started; }
+  // Ends iteration for good; every filter gets onDestroy() once.
+  void destroy();
+  bool destroyed() const { return destroyed_; }
+
+ private:
+  class Slot;
+  static constexpr size_t kNone = SIZE_MAX;
+  // One direction's iteration state; positions are steps in that direction's
+  // order (decode: filter index; encode: size()-1-index).
+  struct Direction {
+    bool started = false;
+    size_t headers_stop = kNone;   // step holding the headers
+    size_t data_stop = kNone;      // step holding data (StopIteration*Buffer)
+    size_t trailers_stop = kNone;  // step holding trailers
+    bool headers_end = false;      // end_stream came with the headers
+    bool end_seen = false;         // the source sent its end (data end or trailers)
+    bool has_trailers = false;
+    bool trailers_held = false;    // trailers arrived while something was stopped
+    Buffer held;                   // data that passed headers_stop's filter
+    std::vector<std::unique_ptr<Buffer>> buffered;  // per step, StopIterationAndBuffer
+  };
+
+  template <bool kDecode> Direction& dir() { return kDecode ? decode_ : encode_; }
+  StreamFilter& filterAt(bool decode, size_t step);
+  template <bool kDecode> void startHeaders(size_t step, bool end_stream);
+  template <bool kDecode> void startData(size_t step, Buffer& data, bool end_stream);
+  template <bool kDecode> void startTrailers(size_t step);
+  template <bool kDecode> void runHeaders(size_t step);
+  template <bool kDecode> void runData(size_t step, Buffer& data, bool end_stream);
+  template <bool kDecode> void runTrailers(size_t step);
+  template <bool kDecode> void resume(size_t step);
+  Buffer& bufferAt(Direction& d, size_t step);
+  bool overLimit(const Buffer& b) const { return b.length() > buffer_limit_; }
+
+  FilterChainOwner& owner_;
+  size_t buffer_limit_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  Direction decode_;
+  Direction encode_;
+  bool destroyed_ = false;
+};
+
+}  // namespace courier::http

@@ -1,0 +1,284 @@
+#include "proxy/http/http1_server_codec.h"
+
+#include <cstring>
+
+#include "proxy/http/http1_wire.h"
+
+namespace courier::http1 {
+namespace {
+
+std::string_view errorCodeFor(int status) {
+  switch (status) {
+    case 413:
+      return "payload_too_large";
+    case 431:
+      return "headers_too_large";
+    default:
+      return "bad_request";
+  }
+}
+
+// Splits an absolute-form target into authority and origin-form path.
+bool splitAbsoluteForm(std::string_view target, std::string_view& authority,
+                       std::string_view& path) {
+  size_t scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  std::string_view rest = target.substr(scheme_end + 3);
+  size_t slash = rest.find_first_of("/?");
+  authority = rest.substr(0, slash);
+  path = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+  return !authority.empty();
+}
+
+}  // namespace
+
+Http1ServerCodec::Http1ServerCodec(http::ServerCodecCallbacks& callbacks, ServerCodecEvents& events,
+                                   evbuffer* output, const Settings& settings)
+    : callbacks_(callbacks), events_(events), output_(output), settings_(settings) {
+  parsed_.fields.reserve(32);
+}
+
+void Http1ServerCodec::resetForNextRequest() {
+  state_ = State::Idle;
+  decoder_ = nullptr;
+  body_bytes_ = 0;
+  response_started_ = false;
+  response_chunked_ = false;
+  response_no_body_ = false;
+  send_continue_ = false;
+  head_reader_.reset();
+}
+
+void Http1ServerCodec::dispatch(evbuffer* input) {
+  if (dispatching_) return;  // a completion inside this loop; the loop continues
+  dispatching_ = true;
+  while (!stopped_) {
+    if (state_ == State::Idle) {
+      auto r = head_reader_.read(input, settings_.max_header_bytes, true);
+      if (r == HeadReader::State::Incomplete) break;
+      if (r == HeadReader::State::TooLarge) {
+        protocolError({431, "request head larger than max_header_bytes"}, "headers_too_large");
+        break;
+      }
+      onHead();
+    } else if (state_ == State::Body) {
+      size_t before = evbuffer_get_length(input);
+      onBody(input);
+      if (state_ == State::Body && evbuffer_get_length(input) == before) break;
+    } else {
+      break;  // AwaitResponse / Done: pipelined bytes wait
+    }
+  }
+  dispatching_ = false;
+}
+
+void Http1ServerCodec::onHead() {
+  ParseError error;
+  Limits limits;
+  limits.max_head_bytes = settings_.max_header_bytes;
+  HeadResult result = parseRequestHead(head_reader_.data(), head_reader_.length(), limits, parsed_);
+  if (result.state != HeadState::Complete) {
+    // The reader found CRLF CRLF, so anything but Complete is malformed.
+    ParseError e =
+        result.state == HeadState::Error ? result.error : ParseError{400, "malformed request head"};
+    protocolError(e, errorCodeFor(e.status));
+    return;
+  }
+  BodyFraming framing;
+  if (!requestFraming(parsed_.fields, parsed_.version_minor, framing, error)) {
+    protocolError(error, errorCodeFor(error.status));
+    return;
+  }
+  if (framing.kind == BodyKind::ContentLength &&
+      framing.content_length > settings_.max_body_bytes) {
+    protocolError({413, "content-length over max_body_bytes"}, "payload_too_large");
+    return;
+  }
+  if (!validRequestTarget(parsed_.method, parsed_.target)) {
+    protocolError({400, "invalid request target"}, "bad_request");
+    return;
+  }
+
+  auto headers = std::make_unique<http::RequestHeaders>();
+  headers->method = parsed_.method;
+  headers->path = parsed_.target;
+  headers->http_major = 1;
+  headers->http_minor = parsed_.version_minor;
+  request_minor_ = parsed_.version_minor;
+  head_request_ = parsed_.method == "HEAD";
+
+  bool absolute = parsed_.target.front() != '/' && parsed_.target != "*";
+  if (absolute && !splitAbsoluteForm(parsed_.target, headers->authority, headers->path)) {
+    protocolError({400, "invalid absolute-form target"}, "bad_request");
+    return;
+  }
+  int host_count = 0;
+  bool connection_close = false, connection_keep_alive = false;
+  std::string_view expect;
+  auto& fields = headers->headers.mutableFields();
+  fields.reserve(parsed_.fields.size());
+  for (const auto& f : parsed_.fields) {
+    if (f.name == "host") {
+      ++host_count;
+      if (!absolute) headers->authority = f.value;
+      continue;
+    }
+    if (f.name == "connection") {
+      connection_close |= http::listHasToken(f.value, "close");
+      connection_keep_alive |= http::listHasToken(f.value, "keep-alive");
+    } else if (f.name == "expect") {
+      expect = f.value;
+      continue;
+    }
+    fields.push_back(f);
+  }
+  if (host_count > 1 || (host_count == 0 && parsed_.version_minor == 1)) {
+    protocolError({400, host_count ? "multiple Host fields" : "missing Host field"}, "bad_request");
+    return;
+  }
+  keep_alive_ =
+      keep_alive_ && (parsed_.version_minor == 1 ? !connection_close : connection_keep_alive);
+  http1::removeHopByHop(headers->headers);
+  headers->headers.adoptStorage(head_reader_.takeStorage());
+
+  bool has_body = framing.kind == BodyKind::Chunked ||
+                  (framing.kind == BodyKind::ContentLength && framing.content_length > 0);
+  if (!expect.empty()) {
+    if (!http::headerNameEquals("100-continue", expect)) {
+      protocolError({417, "unsupported Expect"}, "bad_request");
+      return;
+    }
+    send_continue_ = has_body && parsed_.version_minor == 1;
+  }
+  body_ = BodyDecoder(framing);
+  state_ = has_body ? State::Body : State::AwaitResponse;
+  decoder_ = &callbacks_.newStream(*this);
+  decoder_->decodeHeaders(std::move(headers), !has_body);
+  // 100 Continue only if the stream still wants the body (no early answer).
+  if (send_continue_ && !response_started_ && !stopped_ && state_ == State::Body) {
+    evbuffer_add(output_, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+  }
+  send_continue_ = false;
+}
+
+void Http1ServerCodec::onBody(evbuffer* input) {
+  while (!stopped_ && state_ == State::Body) {
+    size_t available = evbuffer_get_length(input);
+    // Framing lines are short; a small contiguous prefix is enough.
+    size_t want = available < 4096 ? available : 4096;
+    char* data = want ? reinterpret_cast<char*>(evbuffer_pullup(input, want)) : nullptr;
+    BodyStep step = body_.next(data, want, available);
+    switch (step.kind) {
+      case BodyStep::NeedMore:
+        if (want == available) {
+          if (!body_chunk_.empty()) decoder_->decodeData(body_chunk_, false);
+          return;
+        }
+        // A framing line crosses the 4 KiB prefix: that is malformed.
+        protocolError({400, "chunk framing line too long"}, "bad_request");
+        return;
+      case BodyStep::Data:
+        body_bytes_ += step.length;
+        if (body_bytes_ > settings_.max_body_bytes) {
+          protocolError({413, "body over max_body_bytes"}, "payload_too_large");
+          return;
+        }
+        evbuffer_remove_buffer(input, body_chunk_.raw(), step.length);
+        break;
+      case BodyStep::Skip:
+        evbuffer_drain(input, step.length);
+        break;
+      case BodyStep::Trailers: {
+        auto trailers = std::make_unique<http::HeaderMap>();
+        for (const auto& f : step.trailers) trailers->add(f.name, f.value);
+        evbuffer_drain(input, step.length);
+        state_ = State::AwaitResponse;
+        if (!body_chunk_.empty()) decoder_->decodeData(body_chunk_, false);
+        if (!stopped_) decoder_->decodeTrailers(std::move(trailers));
+        return;
+      }
+      case BodyStep::Done:
+        state_ = State::AwaitResponse;
+        decoder_->decodeData(body_chunk_, true);
+        return;
+      case BodyStep::Error:
+        protocolError(step.error, errorCodeFor(step.error.status));
+        return;
+    }
+  }
+}
+
+void Http1ServerCodec::protocolError(const ParseError& error, std::string_view code) {
+  keep_alive_ = false;
+  if (response_started_) {
+    resetStream();
+    return;
+  }
+  // The stream (if any) learns of this through the local reply it receives.
+  state_ = State::AwaitResponse;
+  callbacks_.onProtocolError(error.status, code, error.reason);
+}
+
+void Http1ServerCodec::encodeHeaders(const http::ResponseHeaders& headers, bool end_stream) {
+  response_started_ = true;
+  // Answering before the whole request arrived: the rest of it cannot be
+  // told apart from a next request, so the connection closes afterwards.
+  if (state_ == State::Idle || state_ == State::Body) keep_alive_ = false;
+  int status = headers.status;
+  response_no_body_ = head_request_ || status == 204 || status == 304 || status < 200;
+  writeStatusLine(output_, 1, status);
+  writeFields(output_, headers.headers);
+  response_chunked_ = false;
+  if (!response_no_body_ && !headers.headers.get("content-length")) {
+    if (end_stream) {
+      writeField(output_, "content-length", "0");
+    } else if (request_minor_ == 1) {
+      writeField(output_, "transfer-encoding", "chunked");
+      response_chunked_ = true;
+    } else {
+      keep_alive_ = false;  // delimited by close for HTTP/1.0 clients
+    }
+  }
+  if (!keep_alive_) {
+    writeField(output_, "connection", "close");
+  } else if (request_minor_ == 0) {
+    writeField(output_, "connection", "keep-alive");
+  }
+  writeEndOfHead(output_);
+  if (end_stream) responseComplete();
+}
+
+void Http1ServerCodec::encodeData(Buffer& data, bool end_stream) {
+  if (response_no_body_) {
+    data.clear();
+  } else if (response_chunked_) {
+    if (!data.empty()) {
+      writeChunkHeader(output_, data.length());
+      evbuffer_add_buffer(output_, data.raw());
+      writeChunkEnd(output_);
+    }
+    if (end_stream) writeLastChunk(output_, nullptr);
+  } else {
+    evbuffer_add_buffer(output_, data.raw());
+  }
+  if (end_stream) responseComplete();
+}
+
+void Http1ServerCodec::encodeTrailers(const http::HeaderMap& trailers) {
+  if (response_chunked_) writeLastChunk(output_, &trailers);
+  responseComplete();
+}
+
+void Http1ServerCodec::resetStream() {
+  keep_alive_ = false;
+  stopped_ = true;
+  events_.onResponseReset();
+}
+
+void Http1ServerCodec::responseComplete() {
+  if (state_ != State::AwaitResponse) keep_alive_ = false;  // request body not fully read
+  state_ = State::Done;
+  events_.onResponseComplete();
+}
+
+}  // namespace courier::http1

@@ -1,0 +1,94 @@
+// Http1ServerCodec: the downstream side of HTTP/1.1 on one connection.
+//
+// Parses requests from the connection's input buffer into RequestDecoder
+// calls and writes the response that the stream encodes. One request at a
+// time: pipelined requests wait in the input buffer until the current
+// response is complete, which keeps responses in order without holding
+// more than one stream per connection.
+//
+// Owned by the ConnectionManager; runs on its worker thread.
+#pragma once
+
+#include <event2/buffer.h>
+
+#include <cstdint>
+
+#include "proxy/http/codec.h"
+#include "proxy/http/http1_head_reader.h"
+#include "proxy/http/http1_parser.h"
+
+namespace courier::http1 {
+
+class ServerCodecEvents {
+ public:
+  virtual ~ServerCodecEvents() = default;
+  // The response finished; the connection may carry the next request if
+  // keepAlive() says so.
+  virtual void onResponseComplete() = 0;
+  // The stream was abandoned mid-response: close the connection now.
+  virtual void onResponseReset() = 0;
+};
+
+class Http1ServerCodec : public http::ResponseEncoder {
+ public:
+  struct Settings {
+    size_t max_header_bytes = 65536;
+    uint64_t max_body_bytes = 16ull << 20;
+  };
+
+  Http1ServerCodec(http::ServerCodecCallbacks& callbacks, ServerCodecEvents& events,
+                   evbuffer* output, const Settings& settings);
+
+  // Parses what `input` holds, as far as the current state allows.
+  void dispatch(evbuffer* input);
+  // The peer closed its side; ends an until-close body (never for requests).
+  bool inMessage() const { return state_ != State::Idle; }
+  // Is a request head partly received (for the 408 header timeout)?
+  bool awaitingHead() const { return state_ == State::Idle; }
+  bool keepAlive() const { return keep_alive_; }
+  // Make the next response close the connection (drain).
+  void disableKeepAlive() { keep_alive_ = false; }
+  // Stop parsing for good (the connection is closing).
+  void stop() { stopped_ = true; }
+  // After onResponseComplete with keepAlive(): accept the next request.
+  void resetForNextRequest();
+  bool requestComplete() const { return state_ == State::AwaitResponse || state_ == State::Done; }
+  bool responseStarted() const { return response_started_; }
+
+  // http::ResponseEncoder
+  void encodeHeaders(const http::ResponseHeaders& headers, bool end_stream) override;
+  void encodeData(Buffer& data, bool end_stream) override;
+  void encodeTrailers(const http::HeaderMap& trailers) override;
+  void resetStream() override;
+
+ private:
+  enum class State { Idle, Body, AwaitResponse, Done };
+
+  void onHead();
+  void onBody(evbuffer* input);
+  void protocolError(const ParseError& error, std::string_view code);
+  void responseComplete();
+
+  http::ServerCodecCallbacks& callbacks_;
+  ServerCodecEvents& events_;
+  evbuffer* output_;
+  Settings settings_;
+  HeadReader head_reader_;
+  ParsedRequestHead parsed_;
+  BodyDecoder body_;
+  http::RequestDecoder* decoder_ = nullptr;
+  Buffer body_chunk_;
+  uint64_t body_bytes_ = 0;
+  State state_ = State::Idle;
+  bool keep_alive_ = true;
+  bool stopped_ = false;
+  bool dispatching_ = false;
+  bool head_request_ = false;
+  bool send_continue_ = false;
+  bool response_started_ = false;
+  bool response_chunked_ = false;
+  bool response_no_body_ = false;
+  uint8_t request_minor_ = 1;
+};
+
+}  // namespace courier::http1

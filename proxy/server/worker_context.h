@@ -1,0 +1,65 @@
+// WorkerContext: what every connection and stream on one worker thread
+// shares. Owned by the Worker; outlives every connection on it.
+//
+// Config reloads swap `generation`. A stream keeps the generation it began
+// with (shared_ptr), so its route, cluster pools and stats shard stay valid
+// until it ends, while new streams use the new one.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <unordered_set>
+
+#include "config/config.h"
+#include "proxy/event/dispatcher.h"
+#include "proxy/router/route_table.h"
+#include "proxy/upstream/cluster_manager.h"
+
+namespace courier {
+namespace stats {
+class StatsStore;
+class WorkerStats;
+}  // namespace stats
+namespace server {
+class AccessLog;
+}
+namespace http {
+class ConnectionManager;
+}
+
+// Everything derived from one config, for one worker.
+struct Generation {
+  Generation(event_base* base, std::shared_ptr<const config::Config> cfg,
+             std::shared_ptr<stats::StatsStore> store, stats::WorkerStats& shard,
+             size_t no_route_index)
+      : config(std::move(cfg)),
+        routes(*config),
+        clusters(base, *config),
+        stats_store(std::move(store)),
+        stats(&shard),
+        no_route_stats_index(no_route_index) {}
+
+  std::shared_ptr<const config::Config> config;
+  router::RouteTable routes;
+  upstream::ClusterManager clusters;
+  std::shared_ptr<stats::StatsStore> stats_store;  // keeps `stats` alive
+  stats::WorkerStats* stats;
+  size_t no_route_stats_index;  // StatsStore::noRouteIndex()
+};
+
+struct WorkerContext {
+  unsigned index = 0;
+  event::Dispatcher* dispatcher = nullptr;
+  std::shared_ptr<Generation> generation;
+  server::AccessLog* access_log = nullptr;
+  std::mt19937_64 rng{std::random_device{}()};
+  bool draining = false;
+  // Downstream connections open across all workers (max_connections).
+  std::atomic<int64_t>* open_connections = nullptr;
+  // Live downstream connections (for drain and shutdown).
+  std::unordered_set<http::ConnectionManager*> connections;
+};
+
+}  // namespace courier
