@@ -135,6 +135,7 @@ void ActiveStream::sendLocalReply(int status, std::string_view error, std::strin
 }
 
 void ActiveStream::writeLocalReply(int status, std::string_view error, std::string_view message) {
+  if (info_.request_id.empty()) info_.request_id = newRequestId(ctx_.rng);  // unparsed request
   Buffer body;
   body.add(localReplyBody(error, message, info_.request_id));
   response_headers_ = localReplyHeaders(status, body.length());

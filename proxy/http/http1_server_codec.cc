@@ -113,7 +113,7 @@ void Http1ServerCodec::onHead() {
     return;
   }
   int host_count = 0;
-  bool connection_close = false, connection_keep_alive = false;
+  bool connection_close = false, connection_keep_alive = false, te_trailers = false;
   std::string_view expect;
   auto& fields = headers->headers.mutableFields();
   fields.reserve(parsed_.fields.size());
@@ -126,6 +126,8 @@ void Http1ServerCodec::onHead() {
     if (f.name == "connection") {
       connection_close |= http::listHasToken(f.value, "close");
       connection_keep_alive |= http::listHasToken(f.value, "keep-alive");
+    } else if (f.name == "te") {
+      te_trailers |= http::listHasToken(f.value, "trailers");
     } else if (f.name == "expect") {
       expect = f.value;
       continue;
@@ -139,6 +141,9 @@ void Http1ServerCodec::onHead() {
   keep_alive_ =
       keep_alive_ && (parsed_.version_minor == 1 ? !connection_close : connection_keep_alive);
   http1::removeHopByHop(headers->headers);
+  // "TE: trailers" is the one TE value that may travel on (RFC 9110 §10.1.4):
+  // it tells the origin the client can take trailers (gRPC needs it).
+  if (te_trailers) headers->headers.addView("te", "trailers");
   headers->headers.adoptStorage(head_reader_.takeStorage());
 
   bool has_body = framing.kind == BodyKind::Chunked ||
