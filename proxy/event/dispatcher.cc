@@ -1,31 +1,34 @@
 #include "proxy/event/dispatcher.h"
 
-#include <event2/thread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "proxy/event/stream_socket.h"
 
 namespace courier::event {
-namespace {
-// libevent's locking must be on before any base is made that other threads
-// touch (post() activates an event from another thread).
-struct EnableThreads {
-  EnableThreads() { evthread_use_pthreads(); }
-};
-}  // namespace
 
 Dispatcher::Dispatcher() {
-  static EnableThreads enable_threads;
   event_config* cfg = event_config_new();
-  // One loop per thread: no need to lock the base for this thread's own calls,
-  // but post() needs the lock, so keep the default (locking enabled).
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
   base_ = event_base_new_with_config(cfg);
   event_config_free(cfg);
-  posted_event_ = event_new(base_, -1, 0, &Dispatcher::onPosted, this);
-  deferred_event_ = event_new(base_, -1, 0, &Dispatcher::onDeferred, this);
+  event_base_priority_init(base_, 2);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  posted_event_ = event_new(base_, wake_fd_, EV_READ | EV_PERSIST, &Dispatcher::onPosted, this);
+  event_priority_set(posted_event_, kNormalPriority);
+  event_add(posted_event_, nullptr);
+  late_event_ = event_new(base_, -1, 0, &Dispatcher::onLate, this);
+  event_priority_set(late_event_, kLatePriority);
 }
 
 Dispatcher::~Dispatcher() {
-  to_delete_.clear();
+  runDeferred();
   event_free(posted_event_);
-  event_free(deferred_event_);
+  event_free(late_event_);
+  close(wake_fd_);
   event_base_free(base_);
 }
 
@@ -42,16 +45,18 @@ void Dispatcher::post(std::function<void()> fn) {
     first = posted_.empty();
     posted_.push_back(std::move(fn));
   }
-  if (first) event_active(posted_event_, 0, 0);
+  if (first) {
+    uint64_t one = 1;
+    ssize_t ignored = write(wake_fd_, &one, sizeof one);
+    (void)ignored;
+  }
 }
 
-void Dispatcher::deferredDelete(std::unique_ptr<DeferredDeletable> object) {
-  if (to_delete_.empty()) event_active(deferred_event_, 0, 0);
-  to_delete_.push_back(std::move(object));
-}
-
-void Dispatcher::onPosted(evutil_socket_t, short, void* arg) {
+void Dispatcher::onPosted(evutil_socket_t fd, short, void* arg) {
   auto* self = static_cast<Dispatcher*>(arg);
+  uint64_t count;
+  ssize_t ignored = read(fd, &count, sizeof count);
+  (void)ignored;
   std::vector<std::function<void()>> batch;
   {
     std::lock_guard<std::mutex> lock(self->posted_mutex_);
@@ -60,13 +65,48 @@ void Dispatcher::onPosted(evutil_socket_t, short, void* arg) {
   for (auto& fn : batch) fn();
 }
 
-void Dispatcher::onDeferred(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<Dispatcher*>(arg);
+void Dispatcher::activateLate() {
+  if (late_active_) return;
+  late_active_ = true;
+  event_active(late_event_, 0, 0);
+}
+
+void Dispatcher::deferredDelete(std::unique_ptr<DeferredDeletable> object) {
+  to_delete_.push_back(std::move(object));
+  activateLate();
+}
+
+void Dispatcher::scheduleFlush(StreamSocket* socket) {
+  to_flush_.push_back(socket);
+  activateLate();
+}
+
+void Dispatcher::cancelFlush(StreamSocket* socket) {
+  auto it = std::find(to_flush_.begin(), to_flush_.end(), socket);
+  if (it != to_flush_.end()) *it = nullptr;
+}
+
+void Dispatcher::runDeferred() {
   // Deleting may queue more deletions; loop until none are left.
-  while (!self->to_delete_.empty()) {
+  while (!to_delete_.empty()) {
     std::vector<std::unique_ptr<DeferredDeletable>> batch;
-    batch.swap(self->to_delete_);
+    batch.swap(to_delete_);
   }
+}
+
+void Dispatcher::onLate(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Dispatcher*>(arg);
+  self->late_active_ = false;
+  // Flush first: a connection closing after its last response is deleted
+  // only once that response is on its way.
+  // Index loop: a flush may schedule more, or destroy (cancel) a later socket.
+  for (size_t i = 0; i < self->to_flush_.size(); ++i) {
+    StreamSocket* s = self->to_flush_[i];
+    self->to_flush_[i] = nullptr;
+    if (s) s->flush();
+  }
+  self->to_flush_.clear();
+  self->runDeferred();
 }
 
 }  // namespace courier::event

@@ -1,8 +1,13 @@
-// Dispatcher: one thread's event loop (an owned event_base) plus the two
-// things every component on that thread needs from it:
+// Dispatcher: one thread's event loop (an owned event_base) plus what every
+// component on that thread needs from it:
 // - post(): run a closure on this thread, callable from any thread;
 // - deferredDelete(): destroy an object after the current callback returns,
-//   so a connection or stream may finish itself from inside its own callback.
+//   so a connection or stream may finish itself from inside its own callback;
+// - scheduleFlush(): write a socket's queued output once, after every other
+//   event of this loop turn has run (so small writes coalesce).
+//
+// The base runs without libevent's locks: only post() crosses threads, and
+// it uses its own mutex and an eventfd.
 #pragma once
 
 #include <event2/event.h>
@@ -14,6 +19,8 @@
 
 namespace courier::event {
 
+class StreamSocket;
+
 // Anything destroyed through Dispatcher::deferredDelete.
 class DeferredDeletable {
  public:
@@ -22,6 +29,11 @@ class DeferredDeletable {
 
 class Dispatcher {
  public:
+  // Event priorities: everything runs at kNormalPriority; flushes and
+  // deferred deletions run after it in the same loop turn.
+  static constexpr int kNormalPriority = 0;
+  static constexpr int kLatePriority = 1;
+
   Dispatcher();
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
@@ -37,18 +49,25 @@ class Dispatcher {
   // Destroys `object` after the current callback. This thread only.
   void deferredDelete(std::unique_ptr<DeferredDeletable> object);
   // Destroys everything queued for deferred deletion now (shutdown).
-  void runDeferred() { onDeferred(-1, 0, this); }
+  void runDeferred();
+  // Writes `socket`'s output late in this loop turn. This thread only.
+  void scheduleFlush(StreamSocket* socket);
+  void cancelFlush(StreamSocket* socket);
 
  private:
   static void onPosted(evutil_socket_t, short, void* arg);
-  static void onDeferred(evutil_socket_t, short, void* arg);
+  static void onLate(evutil_socket_t, short, void* arg);
+  void activateLate();
 
   event_base* base_;
+  int wake_fd_;  // eventfd: post() from other threads wakes the loop
   ::event* posted_event_;
-  ::event* deferred_event_;
+  ::event* late_event_;
+  bool late_active_ = false;
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;
   std::vector<std::unique_ptr<DeferredDeletable>> to_delete_;
+  std::vector<StreamSocket*> to_flush_;
 };
 
 }  // namespace courier::event

@@ -144,6 +144,7 @@ void ActiveStream::writeLocalReply(int status, std::string_view error, std::stri
   encoder_.encodeHeaders(*response_headers_, false);
   info_.response_body_bytes += body.length();
   encoder_.encodeData(body, true);
+  connection_.onStreamWrote();
 }
 
 void ActiveStream::onProtocolError(int status, std::string_view error_code,

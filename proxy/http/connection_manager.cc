@@ -2,8 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include "proxy/server/stream_stats.h"
 
@@ -30,26 +28,18 @@ ConnectionManager::ConnectionManager(WorkerContext& ctx, evutil_socket_t fd, con
     : ctx_(ctx),
       server_(ctx.generation->config->server),
       gen_(ctx.generation),
-      bev_(bufferevent_socket_new(ctx.dispatcher->base(), fd, BEV_OPT_CLOSE_ON_FREE)),
+      socket_(*ctx.dispatcher, fd, this),
       peer_ip_(peerIp(peer)),
       header_timer_(ctx.dispatcher->base(), [this] { onHeaderTimeout(); }),
       idle_timer_(ctx.dispatcher->base(), [this] { closeNow(); }),
       dispatch_timer_(ctx.dispatcher->base(), [this] { onRead(); }) {
-  const auto& server = server_;
   http1::Http1ServerCodec::Settings settings;
-  settings.max_header_bytes = server.max_header_bytes;
-  settings.max_body_bytes = server.max_body_bytes;
-  codec_ = std::make_unique<http1::Http1ServerCodec>(*this, *this, bufferevent_get_output(bev_),
-                                                     settings);
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  bufferevent_setcb(bev_, &ConnectionManager::onReadCb, &ConnectionManager::onWriteCb,
-                    &ConnectionManager::onEventCb, this);
+  settings.max_header_bytes = server_.max_header_bytes;
+  settings.max_body_bytes = server_.max_body_bytes;
+  codec_ = std::make_unique<http1::Http1ServerCodec>(*this, *this, socket_.output(), settings);
   // Reading pauses while this much is buffered (pipelined requests waiting).
-  bufferevent_setwatermark(bev_, EV_READ, 0,
-                           std::max<size_t>(server.max_header_bytes * 2, 256 << 10));
-  bufferevent_enable(bev_, EV_READ | EV_WRITE);
-  header_timer_.arm(server.header_timeout);
+  socket_.setReadLimit(std::max<size_t>(server_.max_header_bytes * 2, 256 << 10));
+  header_timer_.arm(server_.header_timeout);
   ctx_.connections.insert(this);
   gen_->stats->connectionOpened();
 }
@@ -57,22 +47,11 @@ ConnectionManager::ConnectionManager(WorkerContext& ctx, evutil_socket_t fd, con
 ConnectionManager::~ConnectionManager() {
   stream_.reset();
   codec_.reset();
-  bufferevent_free(bev_);
-}
-
-void ConnectionManager::onReadCb(bufferevent*, void* arg) {
-  static_cast<ConnectionManager*>(arg)->onRead();
-}
-void ConnectionManager::onWriteCb(bufferevent*, void* arg) {
-  static_cast<ConnectionManager*>(arg)->onWrite();
-}
-void ConnectionManager::onEventCb(bufferevent*, short what, void* arg) {
-  static_cast<ConnectionManager*>(arg)->onEvent(what);
 }
 
 void ConnectionManager::onRead() {
   if (closed_) return;
-  evbuffer* input = bufferevent_get_input(bev_);
+  evbuffer* input = socket_.input();
   if (closing_) {
     evbuffer_drain(input, evbuffer_get_length(input));
     return;
@@ -84,33 +63,31 @@ void ConnectionManager::onRead() {
     header_timer_.arm(server_.header_timeout);
   }
   codec_->dispatch(input);
+  if (closed_) return;
+  if (socket_.outputLength() > 0) socket_.scheduleWrite();  // e.g. 100 Continue
+  socket_.checkReadLimit();
 }
 
-void ConnectionManager::onWrite() {
+void ConnectionManager::onSocketDrained() {
   if (closed_) return;
-  size_t queued = evbuffer_get_length(bufferevent_get_output(bev_));
-  if (above_high_ && queued <= kWriteLowWatermark) {
+  if (closing_) {
+    if (!header_timer_.armed()) header_timer_.arm(kLingerTime);
+    return;
+  }
+  if (above_high_) {
     above_high_ = false;
-    bufferevent_setwatermark(bev_, EV_WRITE, 0, 0);
     if (stream_) stream_->onDownstreamWatermark(false);
   }
-  if (closing_ && queued == 0) {
-    // Everything is sent: half-close and drain what the client still sends.
-    shutdown(bufferevent_getfd(bev_), SHUT_WR);
-    header_timer_.arm(kLingerTime);
-    bufferevent_enable(bev_, EV_READ);
-  }
 }
 
-void ConnectionManager::onEvent(short what) {
-  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) closeNow();
-}
+void ConnectionManager::onSocketClosed(const std::string&) { closeNow(); }
 
 void ConnectionManager::onStreamWrote() {
-  if (closed_ || above_high_) return;
-  if (evbuffer_get_length(bufferevent_get_output(bev_)) > kWriteHighWatermark) {
+  if (closed_) return;
+  socket_.scheduleWrite();
+  if (!above_high_ && socket_.outputLength() > kWriteHighWatermark) {
     above_high_ = true;
-    bufferevent_setwatermark(bev_, EV_WRITE, kWriteLowWatermark, 0);
+    socket_.notifyWhenDrained(kWriteLowWatermark);
     if (stream_) stream_->onDownstreamWatermark(true);
   }
 }
@@ -118,16 +95,12 @@ void ConnectionManager::onStreamWrote() {
 void ConnectionManager::setDownstreamReadEnabled(bool enabled) {
   if (closed_ || read_paused_ == !enabled) return;
   read_paused_ = !enabled;
-  if (enabled) {
-    bufferevent_enable(bev_, EV_READ);
-    scheduleDispatch();  // bytes may already be waiting
-  } else {
-    bufferevent_disable(bev_, EV_READ);
-  }
+  socket_.setReadEnabled(enabled);
+  if (enabled) scheduleDispatch();  // bytes may already be waiting
 }
 
 void ConnectionManager::scheduleDispatch() {
-  if (evbuffer_get_length(bufferevent_get_input(bev_)) > 0) {
+  if (evbuffer_get_length(socket_.input()) > 0) {
     dispatch_timer_.arm(std::chrono::milliseconds(0));
   }
 }
@@ -164,10 +137,7 @@ void ConnectionManager::finishStream(bool reset) {
 void ConnectionManager::onResponseComplete() {
   finishStream(false);
   if (closed_) return;
-  if (above_high_) {
-    above_high_ = false;
-    bufferevent_setwatermark(bev_, EV_WRITE, 0, 0);
-  }
+  above_high_ = false;
   if (!codec_->keepAlive() || ctx_.draining) {
     closeAfterFlush();
     return;
@@ -189,8 +159,14 @@ void ConnectionManager::closeAfterFlush() {
   codec_->stop();
   idle_timer_.cancel();
   header_timer_.cancel();
-  bufferevent_setwatermark(bev_, EV_WRITE, 0, 0);
-  onWrite();  // already flushed? then half-close now
+  // FIN after the response; then drain what the client still sends, so it
+  // reads our answer rather than a reset, until it closes or time runs out.
+  socket_.scheduleWrite();
+  socket_.shutdownWrite();
+  socket_.setReadLimit(SIZE_MAX);
+  socket_.setReadEnabled(true);
+  socket_.notifyWhenDrained(0);           // then the linger time starts
+  idle_timer_.arm(server_.idle_timeout);  // bound for a client that never reads
 }
 
 void ConnectionManager::drain() {
@@ -207,7 +183,7 @@ void ConnectionManager::closeNow() {
   header_timer_.cancel();
   idle_timer_.cancel();
   dispatch_timer_.cancel();
-  bufferevent_disable(bev_, EV_READ | EV_WRITE);
+  socket_.setReadEnabled(false);
   ctx_.connections.erase(this);
   gen_->stats->connectionClosed();
   ctx_.open_connections->fetch_sub(1, std::memory_order_relaxed);

@@ -1,5 +1,4 @@
-// ConnectionManager: one downstream connection. Owns the socket (as a
-// bufferevent), the codec, the connection's timers and its current stream.
+// ConnectionManager: one downstream connection. Owns the socket, the codec, the connection's timers and its current stream.
 //
 // Timers: header_timeout runs from the first byte of a request head until
 // the head is complete (408 if it fires); idle_timeout runs while no request
@@ -10,12 +9,11 @@
 // Lifetime: created by the worker on accept, destroyed (deferred) on close.
 #pragma once
 
-#include <event2/bufferevent.h>
-
 #include <memory>
 #include <string>
 
 #include "proxy/event/dispatcher.h"
+#include "proxy/event/stream_socket.h"
 #include "proxy/event/timer.h"
 #include "proxy/http/active_stream.h"
 #include "proxy/http/codec.h"
@@ -27,7 +25,8 @@ namespace courier::http {
 class ConnectionManager : public event::DeferredDeletable,
                           public ServerCodecCallbacks,
                           public http1::ServerCodecEvents,
-                          public StreamConnection {
+                          public StreamConnection,
+                          private event::StreamSocketHandler {
  public:
   ConnectionManager(WorkerContext& ctx, evutil_socket_t fd, const sockaddr* peer);
   ~ConnectionManager() override;
@@ -48,12 +47,11 @@ class ConnectionManager : public event::DeferredDeletable,
   void onStreamWrote() override;
 
  private:
-  static void onReadCb(bufferevent*, void* arg);
-  static void onWriteCb(bufferevent*, void* arg);
-  static void onEventCb(bufferevent*, short what, void* arg);
+  // event::StreamSocketHandler
+  void onSocketReadable() override { onRead(); }
+  void onSocketClosed(const std::string& error) override;
+  void onSocketDrained() override;
   void onRead();
-  void onWrite();
-  void onEvent(short what);
   void onHeaderTimeout();
   void scheduleDispatch();
   void finishStream(bool reset);
@@ -63,7 +61,7 @@ class ConnectionManager : public event::DeferredDeletable,
   WorkerContext& ctx_;
   const config::ServerConfig& server_;  // of the generation the connection began in
   std::shared_ptr<Generation> gen_;     // keeps server_ and the connection gauge alive
-  bufferevent* bev_;
+  event::StreamSocket socket_;
   std::string peer_ip_;
   std::unique_ptr<http1::Http1ServerCodec> codec_;
   std::unique_ptr<ActiveStream> stream_;

@@ -62,6 +62,7 @@ FilterTrailersStatus RouterFilter::decodeTrailers(HeaderMap& trailers) {
   request_end_ = true;
   if (codec_) {
     codec_->encodeTrailers(trailers);
+    checkUpstreamWriteWatermark();
   } else {
     pending_trailers_ = &trailers;
   }
@@ -73,7 +74,7 @@ void RouterFilter::onPoolReady(std::unique_ptr<upstream::UpstreamConnection> con
   connection_ = std::move(connection);
   connection_->setHandler(this);
   connection_->countRequest();
-  bufferevent_enable(connection_->bev(), EV_READ | EV_WRITE);
+  connection_->socket().setReadEnabled(!upstream_paused_);
   codec_ = std::make_unique<http1::Http1ClientCodec>(*this, connection_->output(),
                                                      gen_.config->server.max_header_bytes);
   sendRequest();
@@ -95,27 +96,28 @@ void RouterFilter::sendRequest() {
 }
 
 void RouterFilter::checkUpstreamWriteWatermark() {
-  size_t queued = evbuffer_get_length(connection_->output());
-  if (queued > kHighWatermark && !downstream_paused_) {
+  event::StreamSocket& socket = connection_->socket();
+  socket.scheduleWrite();
+  if (socket.outputLength() > kHighWatermark && !downstream_paused_) {
     downstream_paused_ = true;
     callbacks_->setDownstreamReadEnabled(false);
-    bufferevent_setwatermark(connection_->bev(), EV_WRITE, kLowWatermark, 0);
+    socket.notifyWhenDrained(kLowWatermark);
   }
 }
 
-void RouterFilter::onUpstreamWrite() {
-  if (downstream_paused_ && evbuffer_get_length(connection_->output()) <= kLowWatermark) {
+void RouterFilter::onUpstreamDrained() {
+  if (downstream_paused_) {
     downstream_paused_ = false;
     callbacks_->setDownstreamReadEnabled(true);
   }
 }
 
-void RouterFilter::onUpstreamRead() {
+void RouterFilter::onUpstreamReadable() {
   if (codec_) codec_->dispatch(connection_->input());
 }
 
-void RouterFilter::onUpstreamEvent(short what) {
-  if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) return;
+void RouterFilter::onUpstreamClosed(const std::string& error) {
+  if (!error.empty()) LOG_DEBUG("upstream connection error: %s", error.c_str());
   if (codec_ && codec_->onUpstreamClosed()) return;  // a close-delimited body ended
   if (finished_) return;
   if (!response_started_ && !retried_ && connection_ && connection_->reused() &&
@@ -203,21 +205,16 @@ void RouterFilter::releaseConnection(bool reuse) {
   if (!connection_) return;
   connection_->setHandler(nullptr);
   if (reuse && evbuffer_get_length(connection_->input()) == 0) {
-    bufferevent_setwatermark(connection_->bev(), EV_WRITE, 0, 0);
     pool_->release(std::move(connection_));
   } else {
-    connection_.reset();
+    pool_->destroy(std::move(connection_));
   }
 }
 
 void RouterFilter::onDownstreamWatermark(bool above_high) {
   upstream_paused_ = above_high;
   if (!connection_) return;
-  if (above_high) {
-    bufferevent_disable(connection_->bev(), EV_READ);
-  } else {
-    bufferevent_enable(connection_->bev(), EV_READ);
-  }
+  connection_->socket().setReadEnabled(!above_high);
 }
 
 void RouterFilter::onDestroy() {

@@ -41,9 +41,9 @@ class RouterFilter : public StreamFilter,
   void onPoolReady(std::unique_ptr<upstream::UpstreamConnection> connection) override;
   void onPoolFailure(std::string_view reason, bool timeout) override;
   // upstream::UpstreamConnectionHandler
-  void onUpstreamRead() override;
-  void onUpstreamWrite() override;
-  void onUpstreamEvent(short what) override;
+  void onUpstreamReadable() override;
+  void onUpstreamDrained() override;
+  void onUpstreamClosed(const std::string& error) override;
   // http1::ClientCodecCallbacks
   void onResponseHeaders(std::unique_ptr<ResponseHeaders> headers, bool end_stream) override;
   void onResponseData(Buffer& data, bool end_stream) override;

@@ -31,12 +31,12 @@ class ConnectionManager;
 
 // Everything derived from one config, for one worker.
 struct Generation {
-  Generation(event_base* base, std::shared_ptr<const config::Config> cfg,
+  Generation(event::Dispatcher& dispatcher, std::shared_ptr<const config::Config> cfg,
              std::shared_ptr<stats::StatsStore> store, stats::WorkerStats& shard,
              size_t no_route_index)
       : config(std::move(cfg)),
         routes(*config),
-        clusters(base, *config),
+        clusters(dispatcher, *config),
         stats_store(std::move(store)),
         stats(&shard),
         no_route_stats_index(no_route_index) {}

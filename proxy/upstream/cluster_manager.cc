@@ -2,12 +2,12 @@
 
 namespace courier::upstream {
 
-ClusterManager::ClusterManager(event_base* base, const config::Config& config) {
+ClusterManager::ClusterManager(event::Dispatcher& dispatcher, const config::Config& config) {
   clusters_.reserve(config.clusters.size());
   for (const auto& c : config.clusters) {
     Cluster cluster{&c, {}, 0};
     for (const auto& endpoint : c.endpoints)
-      cluster.pools.push_back(std::make_unique<ConnPool>(base, c, endpoint));
+      cluster.pools.push_back(std::make_unique<ConnPool>(dispatcher, c, endpoint));
     clusters_.push_back(std::move(cluster));
   }
 }

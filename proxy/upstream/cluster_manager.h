@@ -13,7 +13,7 @@ namespace courier::upstream {
 
 class ClusterManager {
  public:
-  ClusterManager(event_base* base, const config::Config& config);
+  ClusterManager(event::Dispatcher& dispatcher, const config::Config& config);
 
   // The pool the load balancer picks for the next request to this cluster.
   ConnPool& pickPool(size_t cluster_index);

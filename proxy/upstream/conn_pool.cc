@@ -6,35 +6,33 @@
 namespace courier::upstream {
 
 // A connect under way: owns the new connection until it succeeds or fails.
-class PendingConnect : public UpstreamConnectionHandler {
+class PendingConnect : public UpstreamConnectionHandler, public event::DeferredDeletable {
  public:
   PendingConnect(ConnPool& pool, PoolCallbacks& callbacks)
       : pool_(pool),
         callbacks_(callbacks),
-        connection_(std::make_unique<UpstreamConnection>(pool.base_, pool)),
-        timer_(pool.base_, [this] { fail("connect timeout", true); }) {
+        connection_(std::make_unique<UpstreamConnection>(pool.dispatcher_, pool)),
+        timer_(pool.dispatcher_.base(), [this] { fail("connect timeout", true); }) {
     connection_->setHandler(this);
   }
 
   void start() {
     timer_.arm(pool_.cluster_.connect_timeout);
-    if (!connection_->connect(pool_.endpoint_)) fail(strerror(errno), false);
+    std::string error;
+    if (!connection_->connect(pool_.endpoint_, error)) fail(error.c_str(), false);
   }
 
-  void onUpstreamRead() override {}
-  void onUpstreamWrite() override {}
-  void onUpstreamEvent(short what) override {
-    if (what & BEV_EVENT_CONNECTED) {
-      timer_.cancel();
-      connection_->setHandler(nullptr);
-      auto connection = std::move(connection_);
-      PoolCallbacks& callbacks = callbacks_;
-      pool_.finishPending(this);  // destroys this
-      callbacks.onPoolReady(std::move(connection));
-      return;
-    }
-    int err = EVUTIL_SOCKET_ERROR();
-    fail(err ? evutil_socket_error_to_string(err) : "connection closed", false);
+  void onUpstreamConnected() override {
+    timer_.cancel();
+    connection_->setHandler(nullptr);
+    auto connection = std::move(connection_);
+    PoolCallbacks& callbacks = callbacks_;
+    pool_.finishPending(this);  // destroys this
+    callbacks.onPoolReady(std::move(connection));
+  }
+  void onUpstreamReadable() override {}
+  void onUpstreamClosed(const std::string& error) override {
+    fail(error.empty() ? "connection closed" : error.c_str(), false);
   }
 
  private:
@@ -51,11 +49,12 @@ class PendingConnect : public UpstreamConnectionHandler {
   event::Timer timer_;
 };
 
-ConnPool::ConnPool(event_base* base, const config::ClusterConfig& cluster,
+ConnPool::ConnPool(event::Dispatcher& dispatcher, const config::ClusterConfig& cluster,
                    const config::SocketAddress& endpoint)
-    : base_(base), cluster_(cluster), endpoint_(endpoint), sweep_timer_(base, [this] {
-        sweepIdle();
-      }) {}
+    : dispatcher_(dispatcher),
+      cluster_(cluster),
+      endpoint_(endpoint),
+      sweep_timer_(dispatcher.base(), [this] { sweepIdle(); }) {}
 
 ConnPool::~ConnPool() = default;
 
@@ -80,26 +79,33 @@ void ConnPool::finishPending(PendingConnect* pending) {
   auto it = std::find_if(pending_.begin(), pending_.end(),
                          [&](const auto& p) { return p.get() == pending; });
   if (it == pending_.end()) return;
-  std::unique_ptr<PendingConnect> doomed = std::move(*it);
+  // Deferred: this often runs inside the pending connect's own callbacks.
+  dispatcher_.deferredDelete(std::move(*it));
   pending_.erase(it);
 }
 
+void ConnPool::destroy(std::unique_ptr<UpstreamConnection> connection) {
+  if (connection) dispatcher_.deferredDelete(std::move(connection));
+}
+
 void ConnPool::release(std::unique_ptr<UpstreamConnection> connection) {
-  if (idle_.size() >= cluster_.max_idle_per_endpoint) return;  // closes it
+  if (idle_.size() >= cluster_.max_idle_per_endpoint) return destroy(std::move(connection));
   connection->setHandler(nullptr);
   connection->setIdleSince(std::chrono::steady_clock::now());
   // Idle connections only listen for the peer closing them.
-  bufferevent_enable(connection->bev(), EV_READ);
+  connection->socket().setReadEnabled(true);
   idle_.push_back(std::move(connection));
   if (!sweep_timer_.armed()) sweep_timer_.arm(std::chrono::milliseconds(1000));
 }
 
-void ConnPool::onIdleActivity(UpstreamConnection* connection, short) {
+void ConnPool::onIdleActivity(UpstreamConnection* connection) {
   // Data or an event on an idle connection: the peer closed it, or sent
   // something unasked. Either way it cannot carry a request.
   auto it = std::find_if(idle_.begin(), idle_.end(),
                          [&](const auto& c) { return c.get() == connection; });
-  if (it != idle_.end()) idle_.erase(it);
+  if (it == idle_.end()) return;
+  destroy(std::move(*it));
+  idle_.erase(it);
 }
 
 void ConnPool::sweepIdle() {

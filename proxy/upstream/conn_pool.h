@@ -26,11 +26,11 @@ class PoolCallbacks {
   virtual void onPoolFailure(std::string_view reason, bool timeout) = 0;
 };
 
-class PendingConnect;
+class PendingConnect;  // defined in conn_pool.cc
 
 class ConnPool {
  public:
-  ConnPool(event_base* base, const config::ClusterConfig& cluster,
+  ConnPool(event::Dispatcher& dispatcher, const config::ClusterConfig& cluster,
            const config::SocketAddress& endpoint);
   ~ConnPool();
   ConnPool(const ConnPool&) = delete;
@@ -43,7 +43,9 @@ class ConnPool {
   // Returns a connection that finished an exchange cleanly.
   void release(std::unique_ptr<UpstreamConnection> connection);
   // An idle connection saw data or an event: it is no longer usable.
-  void onIdleActivity(UpstreamConnection* connection, short what);
+  void onIdleActivity(UpstreamConnection* connection);
+  // Closes a connection after the current callback (it may be running one).
+  void destroy(std::unique_ptr<UpstreamConnection> connection);
 
   const config::SocketAddress& endpoint() const { return endpoint_; }
   // Requests in flight through this pool (for least_request).
@@ -55,11 +57,11 @@ class ConnPool {
   void closeIdle() { idle_.clear(); }
 
  private:
-  friend class PendingConnect;
+  friend class PendingConnect;  // defined in conn_pool.cc
   void finishPending(PendingConnect* pending);
   void sweepIdle();
 
-  event_base* base_;
+  event::Dispatcher& dispatcher_;
   const config::ClusterConfig& cluster_;
   config::SocketAddress endpoint_;
   std::vector<std::unique_ptr<UpstreamConnection>> idle_;  // most recent last

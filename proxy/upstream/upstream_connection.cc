@@ -1,56 +1,38 @@
 #include "proxy/upstream/upstream_connection.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include "proxy/upstream/conn_pool.h"
 
 namespace courier::upstream {
 
-UpstreamConnection::UpstreamConnection(event_base* base, ConnPool& pool)
-    : pool_(pool), bev_(bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) {
-  bufferevent_setcb(bev_, &UpstreamConnection::onRead, &UpstreamConnection::onWrite,
-                    &UpstreamConnection::onEvent, this);
+UpstreamConnection::UpstreamConnection(event::Dispatcher& dispatcher, ConnPool& pool)
+    : pool_(pool), socket_(dispatcher, -1, this) {}
+
+bool UpstreamConnection::connect(const config::SocketAddress& address, std::string& error) {
+  return socket_.connect(reinterpret_cast<const sockaddr*>(&address.addr), address.len, error);
 }
 
-UpstreamConnection::~UpstreamConnection() { bufferevent_free(bev_); }
-
-bool UpstreamConnection::connect(const config::SocketAddress& address) {
-  if (bufferevent_socket_connect(bev_, reinterpret_cast<const sockaddr*>(&address.addr),
-                                 static_cast<int>(address.len)) != 0) {
-    return false;
-  }
-  int one = 1;
-  setsockopt(bufferevent_getfd(bev_), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  bufferevent_enable(bev_, EV_READ | EV_WRITE);
-  return true;
-}
-
-void UpstreamConnection::onRead(bufferevent*, void* arg) {
-  auto* self = static_cast<UpstreamConnection*>(arg);
-  if (self->handler_) {
-    self->handler_->onUpstreamRead();
+void UpstreamConnection::onSocketReadable() {
+  if (handler_) {
+    handler_->onUpstreamReadable();
   } else {
-    self->pool_.onIdleActivity(self, 0);
+    pool_.onIdleActivity(this);
   }
 }
 
-void UpstreamConnection::onWrite(bufferevent*, void* arg) {
-  auto* self = static_cast<UpstreamConnection*>(arg);
-  if (self->handler_) {
-    self->handler_->onUpstreamWrite();
+void UpstreamConnection::onSocketClosed(const std::string& error) {
+  if (handler_) {
+    handler_->onUpstreamClosed(error);
   } else {
-    self->pool_.onIdleActivity(self, 0);
+    pool_.onIdleActivity(this);
   }
 }
 
-void UpstreamConnection::onEvent(bufferevent*, short what, void* arg) {
-  auto* self = static_cast<UpstreamConnection*>(arg);
-  if (self->handler_) {
-    self->handler_->onUpstreamEvent(what);
-  } else {
-    self->pool_.onIdleActivity(self, what);
-  }
+void UpstreamConnection::onSocketConnected() {
+  if (handler_) handler_->onUpstreamConnected();
+}
+
+void UpstreamConnection::onSocketDrained() {
+  if (handler_) handler_->onUpstreamDrained();
 }
 
 }  // namespace courier::upstream

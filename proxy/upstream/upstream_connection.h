@@ -1,17 +1,16 @@
 // UpstreamConnection: one TCP connection to an endpoint, owned by its pool
-// while idle and by one upstream request while in use. Its bufferevent's
-// callbacks go to whichever owner is current (setHandler); with no handler
-// (idle in the pool) they go to the pool, which closes the connection.
+// while idle and by one upstream request while in use. Socket events go to
+// whichever owner is current (setHandler); with no handler (idle in the
+// pool) they go to the pool, which closes the connection.
 // Not thread-safe: belongs to one worker.
 #pragma once
 
-#include <event2/bufferevent.h>
-
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "config/config.h"
-#include "proxy/event/timer.h"
+#include "proxy/event/stream_socket.h"
 
 namespace courier::upstream {
 
@@ -20,25 +19,28 @@ class ConnPool;
 class UpstreamConnectionHandler {
  public:
   virtual ~UpstreamConnectionHandler() = default;
-  virtual void onUpstreamRead() = 0;
-  virtual void onUpstreamWrite() = 0;
-  // BEV_EVENT_* flags: connected, EOF, error, timeout.
-  virtual void onUpstreamEvent(short what) = 0;
+  virtual void onUpstreamConnected() {}
+  virtual void onUpstreamReadable() = 0;
+  // The output drained to the mark set with socket().notifyWhenDrained().
+  virtual void onUpstreamDrained() {}
+  // EOF (error empty) or a socket error.
+  virtual void onUpstreamClosed(const std::string& error) = 0;
 };
 
-class UpstreamConnection {
+// Destroy through ConnPool::destroy() (deferred): a connection is often
+// finished from inside its own socket callback.
+class UpstreamConnection : public event::DeferredDeletable, private event::StreamSocketHandler {
  public:
-  UpstreamConnection(event_base* base, ConnPool& pool);
-  ~UpstreamConnection();
+  UpstreamConnection(event::Dispatcher& dispatcher, ConnPool& pool);
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
-  // Starts a non-blocking connect; the handler hears BEV_EVENT_CONNECTED or an error.
-  bool connect(const config::SocketAddress& address);
+  // Starts a non-blocking connect; the handler hears onUpstreamConnected or onUpstreamClosed.
+  bool connect(const config::SocketAddress& address, std::string& error);
   void setHandler(UpstreamConnectionHandler* handler) { handler_ = handler; }
-  bufferevent* bev() const { return bev_; }
-  evbuffer* input() const { return bufferevent_get_input(bev_); }
-  evbuffer* output() const { return bufferevent_get_output(bev_); }
+  event::StreamSocket& socket() { return socket_; }
+  evbuffer* input() const { return socket_.input(); }
+  evbuffer* output() const { return socket_.output(); }
   ConnPool& pool() const { return pool_; }
   // Has this connection carried a request before (a reused keep-alive one)?
   bool reused() const { return requests_ > 0; }
@@ -47,12 +49,13 @@ class UpstreamConnection {
   std::chrono::steady_clock::time_point idleSince() const { return idle_since_; }
 
  private:
-  static void onRead(bufferevent*, void* arg);
-  static void onWrite(bufferevent*, void* arg);
-  static void onEvent(bufferevent*, short what, void* arg);
+  void onSocketReadable() override;
+  void onSocketClosed(const std::string& error) override;
+  void onSocketConnected() override;
+  void onSocketDrained() override;
 
   ConnPool& pool_;
-  bufferevent* bev_;
+  event::StreamSocket socket_;
   UpstreamConnectionHandler* handler_ = nullptr;
   uint64_t requests_ = 0;
   std::chrono::steady_clock::time_point idle_since_;

@@ -1,0 +1,40 @@
+// Prometheus text exposition (format 0.0.4) of a StatsStore.
+//
+// Families, all prefixed courier_ (SPEC §4 "Metrics" plus the extras marked +):
+//   requests_total{route,code}                 counter; only codes seen; code="other"
+//                                              for statuses outside 100..599
+//   request_duration_seconds{route}            histogram
+//   upstream_first_byte_seconds{route}         histogram
+//   active_requests{route}                     gauge
+//   upstream_request_duration_seconds{cluster} histogram
+// + upstream_requests_total{cluster}           counter: attempts, incl. connect failures
+// + upstream_connect_failures_total{cluster}   counter
+//   active_connections                         gauge
+// + downstream_connections_total               counter
+// + downstream_rx_bytes_total, downstream_tx_bytes_total  counters
+// + local_replies_total{error}                 counter, every error name (zeros too)
+//   config_reloads_total{result}               counter, result="success"|"failure"
+//   build_info{version,revision,compiler}      gauge, always 1
+// Histograms share the bucket bounds of histogram.h (le inclusive,
+// cumulative, ending in +Inf, then _sum in seconds and _count).
+// Requests that matched no route carry route="_no_route_".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "proxy/stats/build_info.h"
+#include "proxy/stats/snapshot.h"
+#include "proxy/stats/stats_store.h"
+
+namespace courier::stats {
+
+// Appends the exposition of store.snapshot() to `out`. Main thread.
+void renderPrometheus(const StatsStore& store, const BuildInfo& build, std::string& out);
+// The same for a snapshot already taken (tests, and callers that render twice).
+void renderPrometheus(const StatsSnapshot& snapshot, const BuildInfo& build, std::string& out);
+
+// Appends `value` escaped for a label value: \ -> \\, " -> \", newline -> \n.
+void appendLabelValue(std::string& out, std::string_view value);
+
+}  // namespace courier::stats

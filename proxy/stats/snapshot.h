@@ -1,0 +1,56 @@
+// StatsSnapshot: every shard summed into plain integers at one moment.
+// Built by StatsStore::snapshot() on the admin (main) thread, then read by
+// the renderers; it owns its data and shares nothing with the workers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proxy/stats/histogram.h"
+#include "proxy/stats/local_reply.h"
+#include "proxy/stats/worker_stats.h"
+
+namespace courier::stats {
+
+struct RouteTotals {
+  std::string name;
+  std::array<uint64_t, kStatusSlots> by_status{};  // see statusSlot()
+  HistogramData duration;
+  HistogramData first_byte;
+  int64_t active = 0;
+
+  uint64_t requests() const { return duration.count(); }
+};
+
+struct ClusterTotals {
+  std::string name;
+  HistogramData duration;
+  uint64_t requests = 0;
+  uint64_t connect_failures = 0;
+};
+
+struct StatsSnapshot {
+  std::vector<RouteTotals> routes;  // config order, the no-route pseudo-route last
+  std::vector<ClusterTotals> clusters;
+  int64_t active_connections = 0;
+  uint64_t connections_total = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_bytes = 0;
+  std::array<uint64_t, kLocalReplyCount> local_replies{};
+  uint64_t reloads_ok = 0;
+  uint64_t reloads_failed = 0;
+
+  // Empty totals for these names (a snapshot's "shape").
+  static StatsSnapshot shaped(const std::vector<std::string>& routes,
+                              const std::vector<std::string>& clusters);
+  // Adds one worker's shard; its indices must match this snapshot's shape.
+  void addShard(const WorkerStats& shard);
+  // Adds `other` matching routes and clusters by name; names this snapshot
+  // does not have are dropped (a route removed by a reload leaves the
+  // exposition). Global counters and gauges are always added.
+  void mergeByName(const StatsSnapshot& other);
+};
+
+}  // namespace courier::stats

@@ -1,0 +1,131 @@
+// WorkerStats: one worker thread's shard of every counter, gauge and
+// histogram. Only that worker writes it (relaxed load + store, no locks, no
+// read-modify-write); the admin thread reads all shards at scrape and sums
+// them (StatsStore::snapshot).
+//
+// Indices are the ones StatsStore was built with: route i is
+// config::RouteConfig::index, StatsStore::noRouteIndex() counts requests
+// that matched no route, cluster i is RouteConfig::cluster_index. They are
+// checked by assert only: the hot path stays branch-free.
+#pragma once
+
+#include <array>
+#include <cassert>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "proxy/stats/counter.h"
+#include "proxy/stats/histogram.h"
+#include "proxy/stats/local_reply.h"
+
+namespace courier::stats {
+
+// Status codes 100..599 get a counter each; anything else shares slot 500
+// (exported as code="other"), so a hostile upstream cannot make a series.
+inline constexpr size_t kStatusSlots = 501;
+inline size_t statusSlot(int status) {
+  unsigned slot = static_cast<unsigned>(status - 100);
+  return slot < 500 ? slot : 500;
+}
+
+struct RouteShard {
+  std::array<Counter, kStatusSlots> by_status;  // ~4 KB: one page per route per worker
+  HistogramShard duration;                      // request start to response end
+  HistogramShard first_byte;                    // request start to first upstream byte
+  Gauge active;
+};
+
+struct ClusterShard {
+  HistogramShard duration;  // upstream request sent to upstream response complete
+  Counter requests;         // attempts: completed exchanges plus connect failures
+  Counter connect_failures;
+};
+
+class alignas(64) WorkerStats {
+ public:
+  using Nanos = std::chrono::nanoseconds;  // steady_clock::duration converts implicitly
+
+  // `routes` includes the no-route pseudo-route.
+  WorkerStats(size_t routes, size_t clusters);
+  ~WorkerStats();
+  WorkerStats(const WorkerStats&) = delete;
+  WorkerStats& operator=(const WorkerStats&) = delete;
+
+  // --- Hot path: the owning worker thread only. ---
+
+  // A finished request (the response was sent or the stream was reset).
+  void recordRequest(size_t route, int status, Nanos duration) {
+    RouteShard& r = routeShard(route);
+    r.by_status[statusSlot(status)].add();
+    r.duration.record(toMicros(duration));
+  }
+  // Time from the request's arrival to the first response byte from upstream.
+  void recordFirstByte(size_t route, Nanos elapsed) {
+    routeShard(route).first_byte.record(toMicros(elapsed));
+  }
+  void requestStarted(size_t route) { routeShard(route).active.inc(); }
+  void requestFinished(size_t route) { routeShard(route).active.dec(); }
+
+  // A completed upstream exchange (any status, or a timeout after sending).
+  void recordUpstream(size_t cluster, Nanos duration) {
+    ClusterShard& c = clusterShard(cluster);
+    c.requests.add();
+    c.duration.record(toMicros(duration));
+  }
+  // An upstream attempt that never got a connection.
+  void recordConnectFailure(size_t cluster) {
+    ClusterShard& c = clusterShard(cluster);
+    c.requests.add();
+    c.connect_failures.add();
+  }
+
+  void connectionOpened() {
+    active_connections_.inc();
+    connections_total_.add();
+  }
+  void connectionClosed() { active_connections_.dec(); }
+  // Downstream bytes received (rx) and sent (tx), as they move.
+  void addBytes(uint64_t rx, uint64_t tx) {
+    rx_bytes_.add(rx);
+    tx_bytes_.add(tx);
+  }
+  void recordLocalReply(LocalReply reply) { local_replies_[static_cast<size_t>(reply)].add(); }
+
+  // --- Read side: any thread. ---
+  size_t routeCount() const { return route_count_; }
+  size_t clusterCount() const { return cluster_count_; }
+  const RouteShard& route(size_t i) const { return routeShard(i); }
+  const ClusterShard& cluster(size_t i) const { return clusterShard(i); }
+  int64_t activeConnections() const { return active_connections_.load(); }
+  uint64_t connectionsTotal() const { return connections_total_.load(); }
+  uint64_t rxBytes() const { return rx_bytes_.load(); }
+  uint64_t txBytes() const { return tx_bytes_.load(); }
+  uint64_t localReplies(size_t i) const { return local_replies_[i].load(); }
+
+ private:
+  // const: the arrays are reached through pointers, so this is shallow.
+  RouteShard& routeShard(size_t i) const {
+    assert(i < route_count_);
+    return routes_[i];
+  }
+  ClusterShard& clusterShard(size_t i) const {
+    assert(i < cluster_count_);
+    return clusters_[i];
+  }
+
+  RouteShard* routes_ = nullptr;      // inside block_
+  ClusterShard* clusters_ = nullptr;  // inside block_
+  size_t route_count_ = 0;
+  size_t cluster_count_ = 0;
+  void* block_ = nullptr;  // one calloc for both arrays (see counter.h for why calloc)
+  // Written on every connection: on their own cache line, away from the
+  // read-only fields above.
+  alignas(64) Gauge active_connections_{};
+  Counter connections_total_{};
+  Counter rx_bytes_{};
+  Counter tx_bytes_{};
+  std::array<Counter, kLocalReplyCount> local_replies_{};
+};
+
+}  // namespace courier::stats
