@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace re2 {
@@ -88,6 +89,9 @@ class FilterConfig {
   virtual std::string_view name() const = 0;
   // One light filter object per stream; called on a worker thread.
   virtual std::unique_ptr<http::StreamFilter> createFilter() const = 0;
+  // The effective settings as one serialised JSON value (an object), for the
+  // admin /config endpoint (config/dump.h); config/json_writer.h helps.
+  virtual std::string renderJson() const { return "{}"; }
 };
 
 struct RouteConfig {
