@@ -86,6 +86,16 @@ void Dispatcher::cancelFlush(StreamSocket* socket) {
   if (it != to_flush_.end()) *it = nullptr;
 }
 
+const timeval* Dispatcher::commonTimeout(std::chrono::milliseconds duration) {
+  auto it = common_timeouts_.find(duration.count());
+  if (it != common_timeouts_.end()) return it->second;
+  timeval tv{static_cast<time_t>(duration.count() / 1000),
+             static_cast<suseconds_t>((duration.count() % 1000) * 1000)};
+  const timeval* common = event_base_init_common_timeout(base_, &tv);
+  common_timeouts_.emplace(duration.count(), common);
+  return common;
+}
+
 void Dispatcher::runDeferred() {
   // Deleting may queue more deletions; loop until none are left.
   while (!to_delete_.empty()) {

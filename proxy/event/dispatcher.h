@@ -12,7 +12,9 @@
 
 #include <event2/event.h>
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -53,6 +55,9 @@ class Dispatcher {
   // Writes `socket`'s output late in this loop turn. This thread only.
   void scheduleFlush(StreamSocket* socket);
   void cancelFlush(StreamSocket* socket);
+  // A libevent common timeout for `duration` (see Timer::arm): timers that
+  // share a duration then cost O(1) to add and remove. This thread only.
+  const timeval* commonTimeout(std::chrono::milliseconds duration);
 
  private:
   static void onPosted(evutil_socket_t, short, void* arg);
@@ -68,6 +73,7 @@ class Dispatcher {
   std::vector<std::function<void()>> posted_;
   std::vector<std::unique_ptr<DeferredDeletable>> to_delete_;
   std::vector<StreamSocket*> to_flush_;
+  std::map<int64_t, const timeval*> common_timeouts_;
 };
 
 }  // namespace courier::event

@@ -20,15 +20,20 @@ bool acceptableRequestId(std::string_view id) {
   return true;
 }
 
+// A random (version 4) UUID, formatted by hand: snprintf showed in profiles.
 std::string newRequestId(std::mt19937_64& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
   uint64_t hi = rng(), lo = rng();
   hi = (hi & ~0xf000ull) | 0x4000ull;        // version 4
   lo = (lo & ~(3ull << 62)) | (2ull << 62);  // RFC 4122 variant
-  char buf[37];
-  snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", unsigned(hi >> 32),
-           unsigned((hi >> 16) & 0xffff), unsigned(hi & 0xffff), unsigned(lo >> 48),
-           static_cast<unsigned long long>(lo & 0xffffffffffffull));
-  return std::string(buf, 36);
+  std::string id(36, '-');
+  int pos = 0;
+  for (int nibble = 0; nibble < 32; ++nibble) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    uint64_t word = nibble < 16 ? hi : lo;
+    id[pos++] = kHex[(word >> (60 - 4 * (nibble % 16))) & 15];
+  }
+  return id;
 }
 
 }  // namespace

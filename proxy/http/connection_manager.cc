@@ -39,7 +39,7 @@ ConnectionManager::ConnectionManager(WorkerContext& ctx, evutil_socket_t fd, con
   codec_ = std::make_unique<http1::Http1ServerCodec>(*this, *this, socket_.output(), settings);
   // Reading pauses while this much is buffered (pipelined requests waiting).
   socket_.setReadLimit(std::max<size_t>(server_.max_header_bytes * 2, 256 << 10));
-  header_timer_.arm(server_.header_timeout);
+  header_timer_.arm(ctx_.dispatcher->commonTimeout(server_.header_timeout));
   ctx_.connections.insert(this);
   gen_->stats->connectionOpened();
 }
@@ -60,7 +60,7 @@ void ConnectionManager::onRead() {
   if (codec_->awaitingHead() && !stream_ && evbuffer_get_length(input) > 0 &&
       !header_timer_.armed()) {
     idle_timer_.cancel();
-    header_timer_.arm(server_.header_timeout);
+    header_timer_.arm(ctx_.dispatcher->commonTimeout(server_.header_timeout));
   }
   codec_->dispatch(input);
   if (closed_) return;
@@ -80,7 +80,9 @@ void ConnectionManager::onSocketDrained() {
   }
 }
 
-void ConnectionManager::onSocketClosed(const std::string&) { closeNow(); }
+void ConnectionManager::onSocketClosed(const std::string&) {
+  closeNow();
+}
 
 void ConnectionManager::onStreamWrote() {
   if (closed_) return;
@@ -143,7 +145,7 @@ void ConnectionManager::onResponseComplete() {
     return;
   }
   codec_->resetForNextRequest();
-  idle_timer_.arm(server_.idle_timeout);
+  idle_timer_.arm(ctx_.dispatcher->commonTimeout(server_.idle_timeout));
   if (read_paused_) setDownstreamReadEnabled(true);
   scheduleDispatch();
 }
@@ -166,7 +168,7 @@ void ConnectionManager::closeAfterFlush() {
   socket_.setReadLimit(SIZE_MAX);
   socket_.setReadEnabled(true);
   socket_.notifyWhenDrained(0);           // then the linger time starts
-  idle_timer_.arm(server_.idle_timeout);  // bound for a client that never reads
+  idle_timer_.arm(ctx_.dispatcher->commonTimeout(server_.idle_timeout));  // bound for a client that never reads
 }
 
 void ConnectionManager::drain() {

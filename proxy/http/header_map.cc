@@ -52,6 +52,13 @@ void HeaderMap::add(std::string_view name, std::string_view value) {
 }
 
 void HeaderMap::set(std::string_view name, std::string_view value) {
+  bool is_lower = true;
+  for (char c : name) is_lower = is_lower && lower(c) == c;
+  if (is_lower) {  // the usual case: names in code are written lower-case
+    remove(name);
+    add(name, value);
+    return;
+  }
   std::string lowered(name);
   for (char& c : lowered) c = lower(c);
   remove(lowered);

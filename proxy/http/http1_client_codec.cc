@@ -4,6 +4,10 @@
 
 namespace courier::http1 {
 namespace {
+// Parse scratch, reused by every exchange on this thread: its field vector
+// keeps its capacity, so parsing a response head allocates nothing here.
+thread_local ParsedResponseHead parsed_;
+
 bool methodExpectsBody(std::string_view m) {
   return m == "POST" || m == "PUT" || m == "PATCH";
 }

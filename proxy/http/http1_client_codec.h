@@ -54,7 +54,6 @@ class Http1ClientCodec {
   evbuffer* output_;
   size_t max_header_bytes_;
   HeadReader head_reader_;
-  ParsedResponseHead parsed_;
   BodyDecoder body_;
   Buffer body_chunk_;
   std::string_view request_method_;

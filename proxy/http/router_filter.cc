@@ -29,7 +29,7 @@ FilterHeadersStatus RouterFilter::decodeHeaders(RequestHeaders& headers, bool en
   request_had_body_ = !end_stream;
   if (route_.prefix_rewrite) headers.setPath(router::applyPrefixRewrite(route_, headers.path));
   if (route_.host_rewrite) headers.setAuthority(*route_.host_rewrite);
-  timeout_.arm(route_.timeout);
+  timeout_.arm(ctx_.dispatcher->commonTimeout(route_.timeout));
   upstream_start_ = std::chrono::steady_clock::now();
   connect();
   return FilterHeadersStatus::Continue;
