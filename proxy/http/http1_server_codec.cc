@@ -226,9 +226,10 @@ void Http1ServerCodec::protocolError(const ParseError& error, std::string_view c
 
 void Http1ServerCodec::encodeHeaders(const http::ResponseHeaders& headers, bool end_stream) {
   response_started_ = true;
-  // Answering before the whole request arrived: the rest of it cannot be
-  // told apart from a next request, so the connection closes afterwards.
-  if (state_ == State::Idle || state_ == State::Body) keep_alive_ = false;
+  // A response may start while the request body still streams (an echo, an
+  // early answer). Whether the connection survives is decided when the
+  // response ends: if the request is still incomplete then, it closes.
+  if (state_ == State::Idle) keep_alive_ = false;
   int status = headers.status;
   response_no_body_ = head_request_ || status == 204 || status == 304 || status < 200;
   writeStatusLine(output_, 1, status);
