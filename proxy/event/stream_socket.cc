@@ -152,8 +152,8 @@ void StreamSocket::flush() {
     shutdown_pending_ = false;
     ::shutdown(fd_, SHUT_WR);
   }
-  if (left <= drained_watermark_) {
-    drained_watermark_ = SIZE_MAX;
+  if (drain_wanted_ && left <= drained_watermark_) {
+    drain_wanted_ = false;
     handler_->onSocketDrained();
   }
 }
@@ -178,7 +178,10 @@ void StreamSocket::onWriteEvent(evutil_socket_t, short, void* arg) {
   self->flush();
 }
 
-void StreamSocket::notifyWhenDrained(size_t low) { drained_watermark_ = low; }
+void StreamSocket::notifyWhenDrained(size_t low) {
+  drained_watermark_ = low;
+  drain_wanted_ = true;
+}
 
 void StreamSocket::shutdownWrite() {
   if (evbuffer_get_length(output_) == 0 && !failed_) {

@@ -83,7 +83,8 @@ class StreamSocket {
   ::event* read_event_ = nullptr;
   ::event* write_event_ = nullptr;
   size_t read_limit_ = SIZE_MAX;
-  size_t drained_watermark_ = SIZE_MAX;  // SIZE_MAX: nobody waits
+  size_t drained_watermark_ = 0;
+  bool drain_wanted_ = false;  // someone asked for onSocketDrained
   bool read_enabled_ = true;
   bool read_event_added_ = false;
   bool write_event_added_ = false;

@@ -21,9 +21,9 @@ bool acceptableRequestId(std::string_view id) {
 }
 
 // A random (version 4) UUID, formatted by hand: snprintf showed in profiles.
-std::string newRequestId(std::mt19937_64& rng) {
+std::string newRequestId(FastRandom& rng) {
   static constexpr char kHex[] = "0123456789abcdef";
-  uint64_t hi = rng(), lo = rng();
+  uint64_t hi = rng.next(), lo = rng.next();
   hi = (hi & ~0xf000ull) | 0x4000ull;        // version 4
   lo = (lo & ~(3ull << 62)) | (2ull << 62);  // RFC 4122 variant
   std::string id(36, '-');

@@ -114,13 +114,15 @@ template <bool kDecode>
 void FilterChain::runData(size_t step, Buffer& data, bool end_stream) {
   Direction& d = dir<kDecode>();
   for (; step < slots_.size(); ++step) {
-    if (d.data_stop != kNone && d.data_stop < step) {
-      d.held.move(data);  // an earlier filter holds data: keep order
+    if (d.hold_step != kNone && step >= d.hold_step) {
+      // Older bytes wait at the hold point: queue behind them.
+      d.held.move(data);
+      d.held_end = d.held_end || end_stream;
+      if (overLimit(d.held)) owner_.onBufferLimit(kDecode);
       return;
     }
     StreamFilter& f = filterAt(kDecode, step);
-    bool wants = kDecode ? f.wantsDecodeBody() : f.wantsEncodeBody();
-    if (wants) {
+    if (kDecode ? f.wantsDecodeBody() : f.wantsEncodeBody()) {
       Buffer* b = &data;
       if (d.data_stop == step) {  // this filter is buffering: offer it the whole body so far
         bufferAt(d, step).move(data);
@@ -128,22 +130,26 @@ void FilterChain::runData(size_t step, Buffer& data, bool end_stream) {
       }
       FilterDataStatus s = kDecode ? f.decodeData(*b, end_stream) : f.encodeData(*b, end_stream);
       if (destroyed_) return;
-      if (s == FilterDataStatus::StopIterationAndBuffer) {
-        if (b == &data) bufferAt(d, step).move(data);
+      if (s != FilterDataStatus::Continue) {
+        if (s == FilterDataStatus::StopIterationAndBuffer && b == &data) {
+          bufferAt(d, step).move(data);
+        }
+        if (d.buffered_end.size() <= step) d.buffered_end.resize(step + 1);
+        d.buffered_end[step] = d.buffered_end[step] || end_stream;
         d.data_stop = step;
-        if (overLimit(bufferAt(d, step))) owner_.onBufferLimit(kDecode);
-        return;
-      }
-      if (s == FilterDataStatus::StopIterationNoBuffer) {
-        d.data_stop = step;
+        if (s == FilterDataStatus::StopIterationAndBuffer && overLimit(bufferAt(d, step))) {
+          owner_.onBufferLimit(kDecode);
+        }
         return;
       }
       if (b != &data) data.move(*b);
       if (d.data_stop == step) d.data_stop = kNone;
     }
     if (d.headers_stop == step) {
-      // Headers are still held here; body may not overtake them.
+      // The headers are still held here; the body may not overtake them.
       d.held.move(data);
+      d.held_end = d.held_end || end_stream;
+      d.hold_step = step + 1;
       if (overLimit(d.held)) owner_.onBufferLimit(kDecode);
       return;
     }
@@ -158,12 +164,6 @@ void FilterChain::startTrailers(size_t step) {
   Direction& d = dir<kDecode>();
   d.end_seen = true;
   d.has_trailers = true;
-  bool blocked = false;
-  for (size_t s = step; s < slots_.size(); ++s) blocked |= d.headers_stop == s || d.data_stop == s;
-  if (blocked) {
-    d.trailers_held = true;
-    return;
-  }
   runTrailers<kDecode>(step);
 }
 
@@ -171,17 +171,27 @@ template <bool kDecode>
 void FilterChain::runTrailers(size_t step) {
   Direction& d = dir<kDecode>();
   for (; step < slots_.size(); ++step) {
+    bool data_waits_here = (d.hold_step != kNone && step >= d.hold_step) ||
+                           (d.data_stop != kNone && step > d.data_stop);
+    if (data_waits_here) {  // trailers never overtake data
+      d.trailers_hold_step = step;
+      return;
+    }
     StreamFilter& f = filterAt(kDecode, step);
-    if (!(kDecode ? f.wantsDecodeBody() : f.wantsEncodeBody())) continue;
-    FilterTrailersStatus s = kDecode ? f.decodeTrailers(*owner_.requestTrailers())
-                                     : f.encodeTrailers(*owner_.responseTrailers());
-    if (destroyed_) return;
-    if (s == FilterTrailersStatus::StopIteration) {
-      d.trailers_stop = step;
+    if (kDecode ? f.wantsDecodeBody() : f.wantsEncodeBody()) {
+      FilterTrailersStatus s = kDecode ? f.decodeTrailers(*owner_.requestTrailers())
+                                       : f.encodeTrailers(*owner_.responseTrailers());
+      if (destroyed_) return;
+      if (s == FilterTrailersStatus::StopIteration) {
+        d.trailers_stop = step;
+        return;
+      }
+    }
+    if (d.headers_stop == step || d.data_stop == step) {
+      d.trailers_hold_step = step + 1;
       return;
     }
   }
-  d.trailers_stop = kNone;
   if constexpr (!kDecode) {
     owner_.sinkTrailers(*owner_.responseTrailers());
   }
@@ -192,6 +202,7 @@ void FilterChain::resume(size_t step) {
   Direction& d = dir<kDecode>();
   if (destroyed_) return;
   if (d.trailers_stop == step) {
+    d.trailers_stop = kNone;
     runTrailers<kDecode>(step + 1);
     return;
   }
@@ -200,23 +211,29 @@ void FilterChain::resume(size_t step) {
   assert((headers_were_here || data_was_here) && "resume without a stop");
   if (!headers_were_here && !data_was_here) return;
   if (headers_were_here) {
+    d.headers_stop = kNone;
     runHeaders<kDecode>(step + 1);
     if (destroyed_) return;
   }
-  // Release what this filter held: first bytes that passed it, then bytes it buffered.
-  Buffer data;
-  data.move(d.held);
-  if (data_was_here || (d.buffered.size() > step && d.buffered[step])) {
-    if (d.buffered.size() > step && d.buffered[step]) data.move(*d.buffered[step]);
-    if (d.data_stop == step) d.data_stop = kNone;
-  }
-  bool end = d.end_seen && !d.has_trailers;
-  if (!data.empty() || (end && !d.headers_end)) {
+  // Release, oldest first: bytes that passed this filter, then bytes it buffered.
+  if (d.hold_step == step + 1) {
+    Buffer data = std::move(d.held);
+    bool end = d.held_end;
+    d.hold_step = kNone;
+    d.held_end = false;
     runData<kDecode>(step + 1, data, end);
     if (destroyed_) return;
   }
-  if (d.trailers_held && d.data_stop == kNone && d.headers_stop == kNone) {
-    d.trailers_held = false;
+  if (data_was_here) {
+    d.data_stop = kNone;
+    Buffer data;
+    if (d.buffered.size() > step && d.buffered[step]) data.move(*d.buffered[step]);
+    bool end = d.buffered_end.size() > step && d.buffered_end[step];
+    if (!data.empty() || end) runData<kDecode>(step + 1, data, end);
+    if (destroyed_) return;
+  }
+  if (d.trailers_hold_step == step + 1) {
+    d.trailers_hold_step = kNone;
     runTrailers<kDecode>(step + 1);
   }
 }

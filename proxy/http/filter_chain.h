@@ -5,12 +5,15 @@
 // and go down to filter 0, then to the owner's sink (the codec).
 //
 // Iteration rules (see filter.h for the filter's side):
-// - Headers stopped at filter k: later data is still offered to filter k
-//   (so it can buffer a body it needs) but not past it; data and trailers
-//   for filters after k are held by the chain until k resumes.
+// - Headers stopped at filter k: later data and trailers are still offered
+//   to filter k (so it can buffer a body it needs) but not past it; the
+//   chain holds them for the filters after k until k resumes.
 // - Data stopped with StopIterationAndBuffer at filter k: the chain keeps
 //   the bytes and offers the whole buffer to k again when more arrive; when
-//   k returns Continue (or resumes), the buffer moves on.
+//   k returns Continue (or resumes), the buffer moves on. Trailers are
+//   offered to k too, and wait for it.
+// - Order is kept: bytes held at one point never overtake older bytes, and
+//   trailers never overtake data.
 // - A direction ends once end_stream or trailers reached the sink.
 //
 // Not thread-safe; owned by an ActiveStream on one worker.
@@ -89,13 +92,18 @@ class FilterChain {
     bool started = false;
     size_t headers_stop = kNone;   // step holding the headers
     size_t data_stop = kNone;      // step holding data (StopIteration*Buffer)
-    size_t trailers_stop = kNone;  // step holding trailers
+    size_t trailers_stop = kNone;  // step holding trailers (their StopIteration)
     bool headers_end = false;      // end_stream came with the headers
     bool end_seen = false;         // the source sent its end (data end or trailers)
     bool has_trailers = false;
-    bool trailers_held = false;    // trailers arrived while something was stopped
-    Buffer held;                   // data that passed headers_stop's filter
+    // Data that passed a filter still holding the headers waits here, to
+    // continue at hold_step; newer data joins it there, never overtaking it.
+    Buffer held;
+    size_t hold_step = kNone;
+    bool held_end = false;
+    size_t trailers_hold_step = kNone;  // trailers wait to continue here
     std::vector<std::unique_ptr<Buffer>> buffered;  // per step, StopIterationAndBuffer
+    std::vector<bool> buffered_end;                 // the end_stream data is in buffered[step]
   };
 
   template <bool kDecode> Direction& dir() { return kDecode ? decode_ : encode_; }

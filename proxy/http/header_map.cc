@@ -33,7 +33,7 @@ std::string_view HeaderMap::copy(std::string_view bytes) {
   if (bytes.empty()) return {};
   if (bytes.size() > arena_left_) {
     size_t n = std::max(kArenaChunk, bytes.size());
-    storage_.push_back(std::make_unique<char[]>(n));
+    storage_.push_back(std::make_unique_for_overwrite<char[]>(n));
     arena_pos_ = storage_.back().get();
     arena_left_ = n;
   }

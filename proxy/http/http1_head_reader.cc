@@ -24,7 +24,7 @@ HeadReader::State HeadReader::read(evbuffer* in, size_t max_bytes, bool skip_lea
   }
   size_t head = static_cast<size_t>(found.pos) + 4;
   if (head > max_bytes) return State::TooLarge;
-  storage_ = std::make_unique<char[]>(head);
+  storage_ = std::make_unique_for_overwrite<char[]>(head);  // no zeroing
   evbuffer_remove(in, storage_.get(), head);
   length_ = head;
   searched_ = 0;

@@ -68,16 +68,19 @@ inline bool isDigit(char c) {
 // they are checked eight at a time: a word with no byte below 0x20 and none
 // equal to 0x7f is all valid (HTAB drops to the byte loop, which is rare).
 inline char* skipFieldChars(char* p, char* end) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  while (end - p >= 8) {
+  auto clean = [](const char* at) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    constexpr uint64_t kHighs = 0x8080808080808080ull;
     uint64_t w;
-    memcpy(&w, p, 8);
+    memcpy(&w, at, 8);
     uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
     uint64_t del = w ^ (kOnes * 0x7f);
-    uint64_t has_del = (del - kOnes) & ~del & kHighs;
-    if (below_space | has_del) break;
-    p += 8;
+    return ((below_space | ((del - kOnes) & ~del)) & kHighs) == 0;
+  };
+  if (end - p >= 8) {
+    while (end - p > 8 && clean(p)) p += 8;
+    // The last word may overlap the one before; only reached if all were clean.
+    if (end - p <= 8 && clean(end - 8)) return end;
   }
   while (p < end && is(*p, kFieldChar)) ++p;
   return p;
@@ -188,11 +191,8 @@ bool parseFieldLines(char* begin, char* end, size_t max_fields, std::vector<http
     char* lf = static_cast<char*>(memchr(p, '\n', end - p));
     char* eol = lf - 1;  // the CR, guaranteed by scanSection
     char* q = p;
-    for (; q < eol; ++q) {
-      char lower = kTokenLower[static_cast<unsigned char>(*q)];
-      if (lower == 0) break;
-      *q = lower;
-    }
+    // No bound check needed: the CR at `eol` is not a tchar.
+    for (char lower; (lower = kTokenLower[static_cast<unsigned char>(*q)]) != 0; ++q) *q = lower;
     if (q == p || q == eol || *q != ':') {
       if (*p == ' ' || *p == '\t') {
         error = {400, "obs-fold or whitespace before field line"};

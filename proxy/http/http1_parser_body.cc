@@ -148,8 +148,9 @@ BodyStep BodyDecoder::next(char* data, size_t len, size_t available) {
 }
 
 BodyStep BodyDecoder::chunkSize(char* data, size_t len) {
+  if (len == 0) return step(BodyStep::NeedMore);  // `data` may be null
   // Fail on the first byte rather than wait for a line that cannot be valid.
-  if (len > 0 && hexValue(data[0]) < 0) return fail({400, "invalid chunk size"});
+  if (hexValue(data[0]) < 0) return fail({400, "invalid chunk size"});
   size_t scan = len < kMaxChunkLine ? len : kMaxChunkLine;
   const char* lf = static_cast<const char*>(memchr(data, '\n', scan));
   if (lf == nullptr) {

@@ -13,6 +13,8 @@ std::string_view errorCodeFor(int status) {
       return "payload_too_large";
     case 431:
       return "headers_too_large";
+    case 501:
+      return "not_implemented";
     default:
       return "bad_request";
   }

@@ -1,6 +1,6 @@
 #include "proxy/http/http1_wire.h"
 
-#include <array>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -26,43 +26,41 @@ bool isHopByHop(std::string_view n) {
 }
 
 void removeHopByHop(http::HeaderMap& headers) {
-  // Fields named by Connection are hop-by-hop too (RFC 9110 §7.6.1).
-  std::array<std::string, 8> named;
-  size_t named_count = 0;
-  for (const auto& f : headers.fields()) {
-    if (f.name != "connection") continue;
-    std::string_view rest = f.value;
-    while (!rest.empty() && named_count < named.size()) {
-      size_t comma = rest.find(',');
-      std::string_view item = rest.substr(0, comma);
-      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-      if (!item.empty()) {
-        std::string lowered(item);
-        for (char& c : lowered) c = (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
-        named[named_count++] = std::move(lowered);
-      }
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-  }
   auto& fields = headers.mutableFields();
+  // Fast path: most messages carry no hop-by-hop field at all.
+  bool any = false;
+  for (const auto& f : fields) any = any || isHopByHop(f.name);
+  if (!any) return;
+  // Fields named by Connection are hop-by-hop too (RFC 9110 §7.6.1). Field
+  // names are lower-case; listHasToken compares case-insensitively.
+  auto namedByConnection = [&](std::string_view name) {
+    for (const auto& c : fields)
+      if (c.name == "connection" && http::listHasToken(c.value, name)) return true;
+    return false;
+  };
   size_t out = 0;
   for (size_t i = 0; i < fields.size(); ++i) {
-    bool drop = isHopByHop(fields[i].name);
-    for (size_t k = 0; !drop && k < named_count; ++k) drop = fields[i].name == named[k];
-    if (!drop) fields[out++] = fields[i];
+    if (!isHopByHop(fields[i].name) && !namedByConnection(fields[i].name)) {
+      fields[out++] = fields[i];
+    }
   }
   fields.resize(out);
 }
 
 void writeStatusLine(evbuffer* out, uint8_t minor, int status) {
   std::string_view reason = http::reasonPhrase(status);
-  char line[64];
-  int n = snprintf(line, sizeof line, "HTTP/1.%u %03d ", minor, status);
+  char line[64] = "HTTP/1.1 200 ";
+  line[7] = static_cast<char>('0' + minor % 10);
+  line[9] = static_cast<char>('0' + status / 100 % 10);
+  line[10] = static_cast<char>('0' + status / 10 % 10);
+  line[11] = static_cast<char>('0' + status % 10);
+  size_t n = 13;
+  size_t r = std::min(reason.size(), sizeof line - n - 2);
+  memcpy(line + n, reason.data(), r);
+  n += r;
+  line[n++] = '\r';
+  line[n++] = '\n';
   evbuffer_add(out, line, n);
-  evbuffer_add(out, reason.data(), reason.size());
-  evbuffer_add(out, "\r\n", 2);
 }
 
 void writeRequestLine(evbuffer* out, std::string_view method, std::string_view path) {
@@ -95,9 +93,16 @@ void writeFields(evbuffer* out, const http::HeaderMap& headers) {
 }
 
 void writeChunkHeader(evbuffer* out, size_t length) {
+  static constexpr char kHex[] = "0123456789abcdef";
   char line[24];
-  int n = snprintf(line, sizeof line, "%zx\r\n", length);
-  evbuffer_add(out, line, n);
+  size_t n = sizeof line;
+  line[--n] = '\n';
+  line[--n] = '\r';
+  do {
+    line[--n] = kHex[length & 15];
+    length >>= 4;
+  } while (length != 0);
+  evbuffer_add(out, line + n, sizeof line - n);
 }
 
 void writeLastChunk(evbuffer* out, const http::HeaderMap* trailers) {

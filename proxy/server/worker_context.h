@@ -9,10 +9,10 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <unordered_set>
 
 #include "config/config.h"
+#include "proxy/common/random.h"
 #include "proxy/event/dispatcher.h"
 #include "proxy/router/route_table.h"
 #include "proxy/upstream/cluster_manager.h"
@@ -54,7 +54,7 @@ struct WorkerContext {
   event::Dispatcher* dispatcher = nullptr;
   std::shared_ptr<Generation> generation;
   server::AccessLog* access_log = nullptr;
-  std::mt19937_64 rng{std::random_device{}()};
+  FastRandom rng;  // request ids
   bool draining = false;
   // Downstream connections open across all workers (max_connections).
   std::atomic<int64_t>* open_connections = nullptr;

@@ -1,0 +1,55 @@
+#include "proxy/common/json.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace courier::json {
+namespace {
+
+std::string quoted(std::string_view s) {
+  std::string out;
+  appendString(out, s);
+  return out;
+}
+
+TEST(JsonAppendStringTest, PlainTextIsQuoted) {
+  EXPECT_EQ(quoted("hello"), "\"hello\"");
+  EXPECT_EQ(quoted(""), "\"\"");
+}
+
+TEST(JsonAppendStringTest, AppendsWithoutClearing) {
+  std::string out = "{\"k\":";
+  appendString(out, "v");
+  EXPECT_EQ(out, "{\"k\":\"v\"");
+}
+
+TEST(JsonAppendStringTest, EscapesQuotesAndBackslashes) {
+  EXPECT_EQ(quoted("a\"b"), "\"a\\\"b\"");
+  EXPECT_EQ(quoted("C:\\dir\\"), "\"C:\\\\dir\\\\\"");
+  EXPECT_EQ(quoted("\\\""), "\"\\\\\\\"\"");
+}
+
+TEST(JsonAppendStringTest, EscapesNamedControlCharacters) {
+  EXPECT_EQ(quoted("a\nb"), "\"a\\nb\"");
+  EXPECT_EQ(quoted("\r\t"), "\"\\r\\t\"");
+}
+
+TEST(JsonAppendStringTest, EscapesOtherControlCharactersAsUnicode) {
+  EXPECT_EQ(quoted(std::string_view("\0", 1)), "\"\\u0000\"");
+  EXPECT_EQ(quoted("\x01"), "\"\\u0001\"");
+  EXPECT_EQ(quoted("\b\f"), "\"\\u0008\\u000c\"");
+  EXPECT_EQ(quoted("\x1f"), "\"\\u001f\"");
+  EXPECT_EQ(quoted("\x7f"), "\"\\u007f\"");
+  EXPECT_EQ(quoted(" ~"), "\" ~\"");  // 0x20 and 0x7e are printable
+}
+
+TEST(JsonAppendStringTest, Utf8PassesThrough) {
+  EXPECT_EQ(quoted("h\xc3\xa9llo"), "\"h\xc3\xa9llo\"");          // é
+  EXPECT_EQ(quoted("\xe2\x82\xac"), "\"\xe2\x82\xac\"");          // €
+  EXPECT_EQ(quoted("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");  // emoji
+  EXPECT_EQ(quoted("\xff\x80"), "\"\xff\x80\"");                  // high bytes kept as is
+}
+
+}  // namespace
+}  // namespace courier::json
