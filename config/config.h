@@ -32,14 +32,14 @@ struct SocketAddress {
 };
 
 struct AccessLogConfig {
-  bool enabled = true;   // [server] access_log = "stdout" | "off"
-  double sample = 1.0;   // [server] access_log_sample, fraction of requests logged
+  bool enabled = true;  // [server] access_log = "stdout" | "off"
+  double sample = 1.0;  // [server] access_log_sample, fraction of requests logged
 };
 
 struct ServerConfig {
-  SocketAddress listen;           // default 0.0.0.0:8080
-  SocketAddress admin;            // default 127.0.0.1:9901
-  unsigned workers = 0;           // 0 = one per core (resolved by the loader: never 0 after load)
+  SocketAddress listen;  // default 0.0.0.0:8080
+  SocketAddress admin;   // default 127.0.0.1:9901
+  unsigned workers = 0;  // 0 = one per core (resolved by the loader: never 0 after load)
   uint32_t max_connections = 20000;
   Duration header_timeout{10'000};
   Duration idle_timeout{60'000};
@@ -60,24 +60,24 @@ struct ClusterConfig {
   UpstreamProtocol protocol = UpstreamProtocol::Http1;
   LoadBalancerPolicy lb = LoadBalancerPolicy::RoundRobin;
   Duration connect_timeout{1'000};
-  Duration idle_timeout{60'000};   // pooled keep-alive connection idle time
+  Duration idle_timeout{60'000};         // pooled keep-alive connection idle time
   uint32_t max_idle_per_endpoint = 256;  // per worker
 };
 
 struct HeaderMatcher {
-  std::string name;                   // lower-case
-  std::optional<std::string> exact;   // value must equal this
+  std::string name;                       // lower-case
+  std::optional<std::string> exact;       // value must equal this
   std::shared_ptr<const re2::RE2> regex;  // value must fully match this
-  bool present = true;                // false: the header must be absent
+  bool present = true;                    // false: the header must be absent
 };
 
 struct RouteMatch {
-  std::vector<std::string> hosts;     // lower-case; "api.example.com" or "*.example.com"; empty = any
-  std::optional<std::string> path;    // exact path (query excluded)
-  std::optional<std::string> prefix;  // path prefix
+  std::vector<std::string> hosts;   // lower-case; "api.example.com" or "*.example.com"; empty = any
+  std::optional<std::string> path;  // exact path (query excluded)
+  std::optional<std::string> prefix;      // path prefix
   std::shared_ptr<const re2::RE2> regex;  // full match on the path
   std::string regex_text;
-  std::vector<std::string> methods;   // upper-case; empty = any
+  std::vector<std::string> methods;  // upper-case; empty = any
   std::vector<HeaderMatcher> headers;
 };
 
@@ -96,11 +96,11 @@ class FilterConfig {
 
 struct RouteConfig {
   std::string name;
-  size_t index = 0;                   // position in Config::routes (stats are indexed by it)
+  size_t index = 0;  // position in Config::routes (stats are indexed by it)
   RouteMatch match;
-  std::string cluster;                // name; cluster_index resolves it
+  std::string cluster;  // name; cluster_index resolves it
   size_t cluster_index = 0;
-  Duration timeout{300'000};          // whole upstream exchange -> 504
+  Duration timeout{300'000};  // whole upstream exchange -> 504
   std::optional<std::string> prefix_rewrite;
   std::optional<std::string> host_rewrite;  // otherwise the client's Host is kept
   // Filters in chain order (the router is not listed; it always ends the chain).
@@ -108,8 +108,8 @@ struct RouteConfig {
 };
 
 struct Config {
-  std::string source_path;            // file it was loaded from
-  std::string source_text;            // the file's text (admin /config shows it)
+  std::string source_path;  // file it was loaded from
+  std::string source_text;  // the file's text (admin /config shows it)
   ServerConfig server;
   std::vector<ClusterConfig> clusters;
   std::vector<RouteConfig> routes;

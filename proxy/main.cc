@@ -24,8 +24,10 @@ void usage(FILE* out) {
 
 bool parseLevel(const char* text, courier::log::Level& level) {
   using courier::log::Level;
-  static constexpr std::pair<const char*, Level> kLevels[] = {
-      {"debug", Level::Debug}, {"info", Level::Info}, {"warn", Level::Warn}, {"error", Level::Error}};
+  static constexpr std::pair<const char*, Level> kLevels[] = {{"debug", Level::Debug},
+                                                              {"info", Level::Info},
+                                                              {"warn", Level::Warn},
+                                                              {"error", Level::Error}};
   for (const auto& [name, value] : kLevels) {
     if (std::strcmp(text, name) == 0) {
       level = value;

@@ -12,8 +12,12 @@ std::atomic<Level> g_level{Level::Info};
 constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
 }  // namespace
 
-void setLevel(Level l) { g_level.store(l, std::memory_order_relaxed); }
-Level level() { return g_level.load(std::memory_order_relaxed); }
+void setLevel(Level l) {
+  g_level.store(l, std::memory_order_relaxed);
+}
+Level level() {
+  return g_level.load(std::memory_order_relaxed);
+}
 
 void write(Level l, const char* fmt, ...) {
   char line[2048];

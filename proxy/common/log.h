@@ -15,10 +15,10 @@ void write(Level level, const char* fmt, ...) __attribute__((format(printf, 2, 3
 
 }  // namespace courier::log
 
-#define COURIER_LOG(lvl, ...)                                                      \
-  do {                                                                             \
-    if (::courier::log::Level::lvl >= ::courier::log::level())                     \
-      ::courier::log::write(::courier::log::Level::lvl, __VA_ARGS__);              \
+#define COURIER_LOG(lvl, ...)                                         \
+  do {                                                                \
+    if (::courier::log::Level::lvl >= ::courier::log::level())        \
+      ::courier::log::write(::courier::log::Level::lvl, __VA_ARGS__); \
   } while (0)
 #define LOG_DEBUG(...) COURIER_LOG(Debug, __VA_ARGS__)
 #define LOG_INFO(...) COURIER_LOG(Info, __VA_ARGS__)

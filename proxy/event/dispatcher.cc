@@ -32,7 +32,9 @@ Dispatcher::~Dispatcher() {
   event_base_free(base_);
 }
 
-void Dispatcher::run() { event_base_loop(base_, 0); }
+void Dispatcher::run() {
+  event_base_loop(base_, 0);
+}
 
 void Dispatcher::exit() {
   post([this] { event_base_loopexit(base_, nullptr); });

@@ -24,8 +24,8 @@ StreamSocket::StreamSocket(Dispatcher& dispatcher, int fd, StreamSocketHandler* 
   if (fd_ >= 0) {
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    read_event_ = event_new(dispatcher_.base(), fd_, EV_READ | EV_PERSIST,
-                            &StreamSocket::onReadEvent, this);
+    read_event_ =
+        event_new(dispatcher_.base(), fd_, EV_READ | EV_PERSIST, &StreamSocket::onReadEvent, this);
     write_event_ = event_new(dispatcher_.base(), fd_, EV_WRITE | EV_PERSIST,
                              &StreamSocket::onWriteEvent, this);
     updateReadEvent();
@@ -50,10 +50,10 @@ bool StreamSocket::connect(const sockaddr* addr, socklen_t len, std::string& err
   }
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  read_event_ = event_new(dispatcher_.base(), fd_, EV_READ | EV_PERSIST,
-                          &StreamSocket::onReadEvent, this);
-  write_event_ = event_new(dispatcher_.base(), fd_, EV_WRITE | EV_PERSIST,
-                           &StreamSocket::onWriteEvent, this);
+  read_event_ =
+      event_new(dispatcher_.base(), fd_, EV_READ | EV_PERSIST, &StreamSocket::onReadEvent, this);
+  write_event_ =
+      event_new(dispatcher_.base(), fd_, EV_WRITE | EV_PERSIST, &StreamSocket::onWriteEvent, this);
   if (::connect(fd_, addr, len) != 0 && errno != EINPROGRESS) {
     error = strerror(errno);
     return false;
@@ -66,8 +66,8 @@ bool StreamSocket::connect(const sockaddr* addr, socklen_t len, std::string& err
 }
 
 void StreamSocket::updateReadEvent() {
-  bool want = read_enabled_ && !connecting_ && !failed_ &&
-              evbuffer_get_length(input_) < read_limit_;
+  bool want =
+      read_enabled_ && !connecting_ && !failed_ && evbuffer_get_length(input_) < read_limit_;
   if (want == read_event_added_ || !read_event_) return;
   if (want) {
     event_add(read_event_, nullptr);
@@ -82,7 +82,9 @@ void StreamSocket::setReadEnabled(bool enabled) {
   updateReadEvent();
 }
 
-void StreamSocket::checkReadLimit() { updateReadEvent(); }
+void StreamSocket::checkReadLimit() {
+  updateReadEvent();
+}
 
 void StreamSocket::onReadEvent(evutil_socket_t, short, void* arg) {
   static_cast<StreamSocket*>(arg)->readOnce();

@@ -32,7 +32,9 @@ class Timer {
   bool armed() const { return evtimer_pending(&ev_, nullptr) != 0; }
 
  private:
-  static void trampoline(evutil_socket_t, short, void* arg) { static_cast<Timer*>(arg)->on_fire_(); }
+  static void trampoline(evutil_socket_t, short, void* arg) {
+    static_cast<Timer*>(arg)->on_fire_();
+  }
   ::event ev_;
   std::function<void()> on_fire_;
 };

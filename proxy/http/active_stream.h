@@ -43,7 +43,9 @@ class ActiveStream : public event::DeferredDeletable,
   void setResponseHeaders(std::unique_ptr<ResponseHeaders> h) override {
     response_headers_ = std::move(h);
   }
-  void setResponseTrailers(std::unique_ptr<HeaderMap> t) override { response_trailers_ = std::move(t); }
+  void setResponseTrailers(std::unique_ptr<HeaderMap> t) override {
+    response_trailers_ = std::move(t);
+  }
   HeaderMap* responseTrailers() override { return response_trailers_.get(); }
   HeaderMap* requestTrailers() override { return request_trailers_.get(); }
   void sinkHeaders(ResponseHeaders& headers, bool end_stream) override;

@@ -167,8 +167,9 @@ void ConnectionManager::closeAfterFlush() {
   socket_.shutdownWrite();
   socket_.setReadLimit(SIZE_MAX);
   socket_.setReadEnabled(true);
-  socket_.notifyWhenDrained(0);           // then the linger time starts
-  idle_timer_.arm(ctx_.dispatcher->commonTimeout(server_.idle_timeout));  // bound for a client that never reads
+  socket_.notifyWhenDrained(0);  // then the linger time starts
+  idle_timer_.arm(
+      ctx_.dispatcher->commonTimeout(server_.idle_timeout));  // bound for a client that never reads
 }
 
 void ConnectionManager::drain() {

@@ -1,4 +1,5 @@
-// ConnectionManager: one downstream connection. Owns the socket, the codec, the connection's timers and its current stream.
+// ConnectionManager: one downstream connection. Owns the socket, the codec, the connection's timers
+// and its current stream.
 //
 // Timers: header_timeout runs from the first byte of a request head until
 // the head is complete (408 if it fires); idle_timeout runs while no request
@@ -68,7 +69,7 @@ class ConnectionManager : public event::DeferredDeletable,
   event::Timer header_timer_;
   event::Timer idle_timer_;
   event::Timer dispatch_timer_;  // zero-delay: parse pipelined input on the next loop turn
-  bool closing_ = false;  // final response queued; then half-close and linger
+  bool closing_ = false;         // final response queued; then half-close and linger
   bool closed_ = false;
   bool above_high_ = false;
   bool read_paused_ = false;

@@ -47,8 +47,8 @@ enum class FilterTrailersStatus { Continue, StopIteration };
 
 // Facts about a stream that filters and the access log read.
 struct StreamInfo {
-  std::string request_id;               // x-request-id (kept if the client sent one)
-  std::string downstream_address;       // peer IP as text
+  std::string request_id;          // x-request-id (kept if the client sent one)
+  std::string downstream_address;  // peer IP as text
   std::chrono::steady_clock::time_point start;
   uint8_t downstream_http_major = 1;
   const config::RouteConfig* route = nullptr;  // nullptr: no route matched
@@ -56,7 +56,7 @@ struct StreamInfo {
   uint64_t request_body_bytes = 0;
   uint64_t response_body_bytes = 0;
   std::string upstream_address;
-  std::string details;                  // why courier answered itself, if it did
+  std::string details;  // why courier answered itself, if it did
 };
 
 class StreamFilterCallbacks {

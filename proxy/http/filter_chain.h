@@ -101,20 +101,30 @@ class FilterChain {
     Buffer held;
     size_t hold_step = kNone;
     bool held_end = false;
-    size_t trailers_hold_step = kNone;  // trailers wait to continue here
+    size_t trailers_hold_step = kNone;              // trailers wait to continue here
     std::vector<std::unique_ptr<Buffer>> buffered;  // per step, StopIterationAndBuffer
     std::vector<bool> buffered_end;                 // the end_stream data is in buffered[step]
   };
 
-  template <bool kDecode> Direction& dir() { return kDecode ? decode_ : encode_; }
+  template <bool kDecode>
+  Direction& dir() {
+    return kDecode ? decode_ : encode_;
+  }
   StreamFilter& filterAt(bool decode, size_t step);
-  template <bool kDecode> void startHeaders(size_t step, bool end_stream);
-  template <bool kDecode> void startData(size_t step, Buffer& data, bool end_stream);
-  template <bool kDecode> void startTrailers(size_t step);
-  template <bool kDecode> void runHeaders(size_t step);
-  template <bool kDecode> void runData(size_t step, Buffer& data, bool end_stream);
-  template <bool kDecode> void runTrailers(size_t step);
-  template <bool kDecode> void resume(size_t step);
+  template <bool kDecode>
+  void startHeaders(size_t step, bool end_stream);
+  template <bool kDecode>
+  void startData(size_t step, Buffer& data, bool end_stream);
+  template <bool kDecode>
+  void startTrailers(size_t step);
+  template <bool kDecode>
+  void runHeaders(size_t step);
+  template <bool kDecode>
+  void runData(size_t step, Buffer& data, bool end_stream);
+  template <bool kDecode>
+  void runTrailers(size_t step);
+  template <bool kDecode>
+  void resume(size_t step);
   Buffer& bufferAt(Direction& d, size_t step);
   bool overLimit(const Buffer& b) const { return b.length() > buffer_limit_; }
 

@@ -79,7 +79,7 @@ struct RequestHeaders {
   std::string_view path;       // origin-form: path and query
   std::string_view authority;  // host[:port]
   std::string_view scheme = "http";
-  uint8_t http_major = 1;      // 1 or 2 (what the downstream spoke)
+  uint8_t http_major = 1;  // 1 or 2 (what the downstream spoke)
   uint8_t http_minor = 1;
   HeaderMap headers;
 

@@ -68,15 +68,15 @@ class RouterFilter : public StreamFilter,
   upstream::PendingConnect* pending_ = nullptr;
   std::unique_ptr<upstream::UpstreamConnection> connection_;
   std::unique_ptr<http1::Http1ClientCodec> codec_;
-  Buffer pending_body_;                 // request bytes that arrived before the connection
+  Buffer pending_body_;  // request bytes that arrived before the connection
   HeaderMap* pending_trailers_ = nullptr;
   event::Timer timeout_;
   std::chrono::steady_clock::time_point upstream_start_;
-  bool request_end_ = false;            // the whole request has arrived from downstream
+  bool request_end_ = false;  // the whole request has arrived from downstream
   bool request_had_body_ = false;
   bool response_started_ = false;
-  bool downstream_paused_ = false;      // we asked downstream to stop reading
-  bool upstream_paused_ = false;        // downstream is full: upstream reads stopped
+  bool downstream_paused_ = false;  // we asked downstream to stop reading
+  bool upstream_paused_ = false;    // downstream is full: upstream reads stopped
   bool retried_ = false;
   bool finished_ = false;
   bool in_flight_counted_ = false;

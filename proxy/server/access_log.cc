@@ -20,7 +20,9 @@ AccessLog::AccessLog(event_base* base, const config::AccessLogConfig& config, in
   buffer_.reserve(2 * kFlushBytes);
 }
 
-AccessLog::~AccessLog() { flush(); }
+AccessLog::~AccessLog() {
+  flush();
+}
 
 void AccessLog::log(const http::RequestHeaders* request, const http::StreamInfo& info) {
   if (!config_.enabled) return;
@@ -36,9 +38,9 @@ void AccessLog::log(const http::RequestHeaders* request, const http::StreamInfo&
   char stamp[40];
   size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   snprintf(stamp + n, sizeof stamp - n, ".%03ldZ", ts.tv_nsec / 1000000);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                        info.start)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - info.start)
+          .count();
   buffer_ += "{\"time\":\"";
   buffer_ += stamp;
   buffer_ += "\",\"request_id\":";
@@ -51,7 +53,8 @@ void AccessLog::log(const http::RequestHeaders* request, const http::StreamInfo&
   json::appendString(buffer_, request ? request->authority : "");
   buffer_ += ",\"path\":";
   json::appendString(buffer_, request ? request->path : "");
-  buffer_ += info.downstream_http_major == 2 ? ",\"protocol\":\"HTTP/2\"" : ",\"protocol\":\"HTTP/1.1\"";
+  buffer_ +=
+      info.downstream_http_major == 2 ? ",\"protocol\":\"HTTP/2\"" : ",\"protocol\":\"HTTP/1.1\"";
   buffer_ += ",\"status\":";
   buffer_ += std::to_string(info.response_code);
   buffer_ += ",\"route\":";

@@ -42,7 +42,8 @@ Result<std::string> Server::readToken(const config::Config& config) {
   std::string token = ss.str();
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
     token.pop_back();
-  if (token.empty()) return Result<std::string>::failure({0, "admin_token_file " + path + " is empty"});
+  if (token.empty())
+    return Result<std::string>::failure({0, "admin_token_file " + path + " is empty"});
   return token;
 }
 
@@ -88,7 +89,8 @@ void Server::onSignal(evutil_socket_t sig, short, void* arg) {
   auto* self = static_cast<Server*>(arg);
   if (sig == SIGHUP) {
     admin::ReloadOutcome outcome = self->reload();
-    if (!outcome.ok) LOG_ERROR("reload failed, keeping the running config: %s", outcome.message.c_str());
+    if (!outcome.ok)
+      LOG_ERROR("reload failed, keeping the running config: %s", outcome.message.c_str());
     return;
   }
   self->beginDrain();
@@ -130,7 +132,9 @@ void Server::finish() {
   LOG_INFO("stopped");
 }
 
-std::string Server::configJson() const { return config::renderConfigJson(*config_); }
+std::string Server::configJson() const {
+  return config::renderConfigJson(*config_);
+}
 
 stats::BuildInfo Server::buildInfo() const {
   stats::BuildInfo info;

@@ -27,8 +27,8 @@ std::shared_ptr<Generation> Worker::makeGeneration(std::shared_ptr<const config:
                                                    std::shared_ptr<stats::StatsStore> store) {
   stats::WorkerStats& shard = store->shard(index_);
   size_t no_route = store->noRouteIndex();
-  return std::make_shared<Generation>(dispatcher_, std::move(config), std::move(store),
-                                      shard, no_route);
+  return std::make_shared<Generation>(dispatcher_, std::move(config), std::move(store), shard,
+                                      no_route);
 }
 
 Worker::~Worker() {

@@ -73,7 +73,9 @@ PendingConnect* ConnPool::newConnection(PoolCallbacks& callbacks) {
   return nullptr;
 }
 
-void ConnPool::cancel(PendingConnect* pending) { finishPending(pending); }
+void ConnPool::cancel(PendingConnect* pending) {
+  finishPending(pending);
+}
 
 void ConnPool::finishPending(PendingConnect* pending) {
   auto it = std::find_if(pending_.begin(), pending_.end(),
