@@ -157,8 +157,8 @@ bool ParseContext::rejectUnknownKeys(const toml::table& table,
                                      std::initializer_list<std::string_view> allowed,
                                      std::initializer_list<std::string_view> unsupported) {
   bool ok = true;
-  for (auto&& [key, node] : table) {
-    (void)node;
+  for (const auto& entry : table) {
+    const toml::key& key = entry.first;  // not a structured binding: clang 14 cannot capture those
     auto is = [&](std::initializer_list<std::string_view> list) {
       return std::find(list.begin(), list.end(), key.str()) != list.end();
     };

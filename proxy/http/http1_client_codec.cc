@@ -119,14 +119,19 @@ void Http1ClientCodec::onHead() {
 }
 
 void Http1ClientCodec::onBody(evbuffer* input) {
+  size_t window = kFramingWindow;
   while (!failed_ && state_ == State::Body) {
     size_t available = evbuffer_get_length(input);
-    size_t want = available < 4096 ? available : 4096;
+    size_t want = available < window ? available : window;
     char* data = want ? reinterpret_cast<char*>(evbuffer_pullup(input, want)) : nullptr;
     BodyStep step = body_.next(data, want, available);
     switch (step.kind) {
       case BodyStep::NeedMore:
-        if (want < available) return fail("upstream chunk framing line too long");
+        if (want < available) {
+          if (window >= kMaxFramingWindow) return fail("upstream chunk framing line too long");
+          window *= 4;  // a framing line crosses the window
+          break;
+        }
         if (!body_chunk_.empty()) callbacks_.onResponseData(body_chunk_, false);
         return;
       case BodyStep::Data:

@@ -9,6 +9,12 @@
 
 namespace courier::http1 {
 
+// Framing lines (chunk sizes, trailer sections) are parsed from a contiguous
+// window at the front of the input: small by default, widened when a line
+// (a large trailer section) crosses it, up to a size no valid line reaches.
+inline constexpr size_t kFramingWindow = 4096;
+inline constexpr size_t kMaxFramingWindow = 128 << 10;
+
 class HeadReader {
  public:
   enum class State { Incomplete, TooLarge, Complete };

@@ -169,10 +169,11 @@ void Http1ServerCodec::onHead() {
 }
 
 void Http1ServerCodec::onBody(evbuffer* input) {
+  size_t window = kFramingWindow;
   while (!stopped_ && state_ == State::Body) {
     size_t available = evbuffer_get_length(input);
     // Framing lines are short; a small contiguous prefix is enough.
-    size_t want = available < 4096 ? available : 4096;
+    size_t want = available < window ? available : window;
     char* data = want ? reinterpret_cast<char*>(evbuffer_pullup(input, want)) : nullptr;
     BodyStep step = body_.next(data, want, available);
     switch (step.kind) {
@@ -181,7 +182,10 @@ void Http1ServerCodec::onBody(evbuffer* input) {
           if (!body_chunk_.empty()) decoder_->decodeData(body_chunk_, false);
           return;
         }
-        // A framing line crosses the 4 KiB prefix: that is malformed.
+        if (window < kMaxFramingWindow) {  // a framing line crosses the window
+          window *= 4;
+          break;
+        }
         protocolError({400, "chunk framing line too long"}, "bad_request");
         return;
       case BodyStep::Data:

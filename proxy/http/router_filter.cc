@@ -45,7 +45,11 @@ void RouterFilter::connect() {
 
 FilterDataStatus RouterFilter::decodeData(Buffer& data, bool end_stream) {
   request_end_ = request_end_ || end_stream;
-  if (codec_) {
+  if (finished_) {
+    // The exchange ended early (an upstream answer or failure before the
+    // upload finished): the rest of the body has nowhere to go.
+    data.clear();
+  } else if (codec_) {
     codec_->encodeData(data, end_stream);
     checkUpstreamWriteWatermark();
   } else {
@@ -60,7 +64,9 @@ FilterDataStatus RouterFilter::decodeData(Buffer& data, bool end_stream) {
 
 FilterTrailersStatus RouterFilter::decodeTrailers(HeaderMap& trailers) {
   request_end_ = true;
-  if (codec_) {
+  if (finished_) {
+    // as in decodeData
+  } else if (codec_) {
     codec_->encodeTrailers(trailers);
     checkUpstreamWriteWatermark();
   } else {

@@ -22,6 +22,12 @@ class PendingConnect : public UpstreamConnectionHandler, public event::DeferredD
     if (!connection_->connect(pool_.endpoint_, error)) fail(error.c_str(), false);
   }
 
+  // The requester is gone: close the socket now, report nothing.
+  void abandon() {
+    timer_.cancel();
+    connection_.reset();
+  }
+
   void onUpstreamConnected() override {
     timer_.cancel();
     connection_->setHandler(nullptr);
@@ -74,6 +80,9 @@ PendingConnect* ConnPool::newConnection(PoolCallbacks& callbacks) {
 }
 
 void ConnPool::cancel(PendingConnect* pending) {
+  // Silence it now: its socket could otherwise report a connect in this same
+  // loop turn, to a requester that no longer exists.
+  pending->abandon();
   finishPending(pending);
 }
 
