@@ -1,50 +1,12 @@
 #include "config/json_writer.h"
 
+#include "proxy/common/json.h"
+
 #include <charconv>
 #include <cmath>
 
 namespace courier::config {
 
-void appendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        // DEL is legal JSON but escaping it keeps terminals sane.
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
 
 void JsonWriter::separate() {
   if (after_key_) {
@@ -85,7 +47,7 @@ JsonWriter& JsonWriter::endArray() {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   separate();
-  appendJsonString(out_, name);
+  json::appendString(out_, name);
   out_ += ':';
   after_key_ = true;
   return *this;
@@ -93,7 +55,7 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 
 JsonWriter& JsonWriter::string(std::string_view text) {
   separate();
-  appendJsonString(out_, text);
+  json::appendString(out_, text);
   return *this;
 }
 

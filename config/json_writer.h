@@ -47,8 +47,5 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// Appends `text` as a quoted JSON string: quotes, backslashes and control
-// characters escaped; UTF-8 passes through (toml++ guarantees valid UTF-8).
-void appendJsonString(std::string& out, std::string_view text);
 
 }  // namespace courier::config

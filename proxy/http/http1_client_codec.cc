@@ -1,5 +1,6 @@
 #include "proxy/http/http1_client_codec.h"
 
+#include "proxy/http/http1_body_pump.h"
 #include "proxy/http/http1_wire.h"
 
 namespace courier::http1 {
@@ -62,9 +63,8 @@ void Http1ClientCodec::dispatch(evbuffer* input) {
       if (r == HeadReader::State::TooLarge) return fail("upstream response head too large");
       onHead();
     } else if (state_ == State::Body) {
-      size_t before = evbuffer_get_length(input);
-      onBody(input);
-      if (state_ == State::Body && evbuffer_get_length(input) == before) return;
+      onBody(input);  // consumes all it can; still in Body means more is needed
+      if (state_ == State::Body) return;
     } else {
       // Bytes after a complete response: the connection is not reusable.
       if (evbuffer_get_length(input) > 0) keep_alive_ = false;
@@ -119,43 +119,23 @@ void Http1ClientCodec::onHead() {
 }
 
 void Http1ClientCodec::onBody(evbuffer* input) {
-  size_t window = kFramingWindow;
-  while (!failed_ && state_ == State::Body) {
-    size_t available = evbuffer_get_length(input);
-    size_t want = available < window ? available : window;
-    char* data = want ? reinterpret_cast<char*>(evbuffer_pullup(input, want)) : nullptr;
-    BodyStep step = body_.next(data, want, available);
-    switch (step.kind) {
-      case BodyStep::NeedMore:
-        if (want < available) {
-          if (window >= kMaxFramingWindow) return fail("upstream chunk framing line too long");
-          window *= 4;  // a framing line crosses the window
-          break;
-        }
-        if (!body_chunk_.empty()) callbacks_.onResponseData(body_chunk_, false);
-        return;
-      case BodyStep::Data:
-        evbuffer_remove_buffer(input, body_chunk_.raw(), step.length);
-        break;
-      case BodyStep::Skip:
-        evbuffer_drain(input, step.length);
-        break;
-      case BodyStep::Trailers: {
-        auto trailers = std::make_unique<http::HeaderMap>();
-        for (const auto& f : step.trailers) trailers->add(f.name, f.value);
-        evbuffer_drain(input, step.length);
-        state_ = State::Done;
-        if (!body_chunk_.empty()) callbacks_.onResponseData(body_chunk_, false);
-        callbacks_.onResponseTrailers(std::move(trailers));
-        return;
-      }
-      case BodyStep::Done:
-        state_ = State::Done;
-        callbacks_.onResponseData(body_chunk_, true);
-        return;
-      case BodyStep::Error:
-        return fail(step.error.reason);
-    }
+  uint64_t unused_count = 0;
+  BodyPumpResult r = pumpBody(body_, input, body_chunk_, unused_count, UINT64_MAX);
+  switch (r.kind) {
+    case BodyPumpResult::NeedMore:
+      if (!body_chunk_.empty()) callbacks_.onResponseData(body_chunk_, false);
+      return;
+    case BodyPumpResult::Done:
+      state_ = State::Done;
+      callbacks_.onResponseData(body_chunk_, true);
+      return;
+    case BodyPumpResult::Trailers:
+      state_ = State::Done;
+      if (!body_chunk_.empty()) callbacks_.onResponseData(body_chunk_, false);
+      callbacks_.onResponseTrailers(std::move(r.trailers));
+      return;
+    case BodyPumpResult::Error:
+      return fail(r.error.reason);
   }
 }
 

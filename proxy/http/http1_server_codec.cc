@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "proxy/http/http1_body_pump.h"
 #include "proxy/http/http1_wire.h"
 
 namespace courier::http1 {
@@ -64,9 +65,8 @@ void Http1ServerCodec::dispatch(evbuffer* input) {
       }
       onHead();
     } else if (state_ == State::Body) {
-      size_t before = evbuffer_get_length(input);
-      onBody(input);
-      if (state_ == State::Body && evbuffer_get_length(input) == before) break;
+      onBody(input);  // consumes all it can; still in Body means more is needed
+      if (state_ == State::Body) break;
     } else {
       break;  // AwaitResponse / Done: pipelined bytes wait
     }
@@ -169,53 +169,23 @@ void Http1ServerCodec::onHead() {
 }
 
 void Http1ServerCodec::onBody(evbuffer* input) {
-  size_t window = kFramingWindow;
-  while (!stopped_ && state_ == State::Body) {
-    size_t available = evbuffer_get_length(input);
-    // Framing lines are short; a small contiguous prefix is enough.
-    size_t want = available < window ? available : window;
-    char* data = want ? reinterpret_cast<char*>(evbuffer_pullup(input, want)) : nullptr;
-    BodyStep step = body_.next(data, want, available);
-    switch (step.kind) {
-      case BodyStep::NeedMore:
-        if (want == available) {
-          if (!body_chunk_.empty()) decoder_->decodeData(body_chunk_, false);
-          return;
-        }
-        if (window < kMaxFramingWindow) {  // a framing line crosses the window
-          window *= 4;
-          break;
-        }
-        protocolError({400, "chunk framing line too long"}, "bad_request");
-        return;
-      case BodyStep::Data:
-        body_bytes_ += step.length;
-        if (body_bytes_ > settings_.max_body_bytes) {
-          protocolError({413, "body over max_body_bytes"}, "payload_too_large");
-          return;
-        }
-        evbuffer_remove_buffer(input, body_chunk_.raw(), step.length);
-        break;
-      case BodyStep::Skip:
-        evbuffer_drain(input, step.length);
-        break;
-      case BodyStep::Trailers: {
-        auto trailers = std::make_unique<http::HeaderMap>();
-        for (const auto& f : step.trailers) trailers->add(f.name, f.value);
-        evbuffer_drain(input, step.length);
-        state_ = State::AwaitResponse;
-        if (!body_chunk_.empty()) decoder_->decodeData(body_chunk_, false);
-        if (!stopped_) decoder_->decodeTrailers(std::move(trailers));
-        return;
-      }
-      case BodyStep::Done:
-        state_ = State::AwaitResponse;
-        decoder_->decodeData(body_chunk_, true);
-        return;
-      case BodyStep::Error:
-        protocolError(step.error, errorCodeFor(step.error.status));
-        return;
-    }
+  BodyPumpResult r = pumpBody(body_, input, body_chunk_, body_bytes_, settings_.max_body_bytes);
+  switch (r.kind) {
+    case BodyPumpResult::NeedMore:
+      if (!body_chunk_.empty()) decoder_->decodeData(body_chunk_, false);
+      return;
+    case BodyPumpResult::Done:
+      state_ = State::AwaitResponse;
+      decoder_->decodeData(body_chunk_, true);
+      return;
+    case BodyPumpResult::Trailers:
+      state_ = State::AwaitResponse;
+      if (!body_chunk_.empty()) decoder_->decodeData(body_chunk_, false);
+      if (!stopped_) decoder_->decodeTrailers(std::move(r.trailers));
+      return;
+    case BodyPumpResult::Error:
+      protocolError(r.error, errorCodeFor(r.error.status));
+      return;
   }
 }
 

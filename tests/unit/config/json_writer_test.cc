@@ -1,4 +1,5 @@
 #include "config/json_writer.h"
+#include "proxy/common/json.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +21,7 @@ TEST(JsonWriter, NestsAndSeparates) {
 
 TEST(JsonWriter, EscapesStrings) {
   std::string out;
-  appendJsonString(out, "q\"b\\n\n\r\t\b\f\x01\x1f\x7f \xc3\xa9");
+  json::appendString(out, "q\"b\\n\n\r\t\b\f\x01\x1f\x7f \xc3\xa9");
   EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\r\\t\\b\\f\\u0001\\u001f\\u007f \xc3\xa9\"");
 }
 
