@@ -4,8 +4,8 @@
 
 namespace courier::http1 {
 
-BodyPumpResult pumpBody(BodyDecoder& decoder, evbuffer* input, Buffer& body,
-                        uint64_t& body_bytes, uint64_t max_body_bytes) {
+BodyPumpResult pumpBody(BodyDecoder& decoder, evbuffer* input, Buffer& body, uint64_t& body_bytes,
+                        uint64_t max_body_bytes) {
   BodyPumpResult result;
   size_t window = kFramingWindow;
   for (;;) {

@@ -27,7 +27,7 @@ struct BodyPumpResult {
 
 // `body_bytes` counts body bytes across calls; past `max_body_bytes` the
 // pump stops with a 413 error.
-BodyPumpResult pumpBody(BodyDecoder& decoder, evbuffer* input, Buffer& body,
-                        uint64_t& body_bytes, uint64_t max_body_bytes);
+BodyPumpResult pumpBody(BodyDecoder& decoder, evbuffer* input, Buffer& body, uint64_t& body_bytes,
+                        uint64_t max_body_bytes);
 
 }  // namespace courier::http1

@@ -197,6 +197,25 @@ TEST_F(ServerCodecTest, ChunkedBodyByteByByteWithTrailers) {
   EXPECT_FALSE(stream().data_after_end);
 }
 
+TEST_F(ServerCodecTest, TrailerSectionLargerThanTheFramingWindow) {
+  // 20 KiB of trailers: larger than the codec's first 4 KiB framing window,
+  // well inside the decoder's trailer limit. Fed at once, so the whole
+  // section sits behind the window and the codec must widen it.
+  std::string trailers;
+  for (int i = 0; i < 20; ++i)
+    trailers += "x-t" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n";
+  feed(
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n0\r\n" +
+      trailers + "\r\n");
+  ASSERT_EQ(conn_.streams.size(), 1u);
+  EXPECT_TRUE(conn_.errors.empty());
+  EXPECT_EQ(stream().body, "hello");
+  ASSERT_NE(stream().trailers, nullptr);
+  EXPECT_EQ(stream().trailers->size(), 20u);
+  EXPECT_EQ(stream().trailers->getOr("x-t19"), std::string(1000, 'v'));
+}
+
 TEST_F(ServerCodecTest, ChunkedBodyInSmallPiecesEndsOnce) {
   feedInPieces(
       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
