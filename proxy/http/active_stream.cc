@@ -79,6 +79,8 @@ void ActiveStream::setForwardingHeaders() {
 
 void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool end_stream) {
   request_headers_ = std::move(headers);
+  info_.client_path = request_headers_->path;
+  info_.client_authority = request_headers_->authority;
   info_.downstream_http_major = request_headers_->http_major;
   setForwardingHeaders();
   const config::RouteConfig* route = gen_->routes.match(*request_headers_);

@@ -49,6 +49,10 @@ enum class FilterTrailersStatus { Continue, StopIteration };
 struct StreamInfo {
   std::string request_id;          // x-request-id (kept if the client sent one)
   std::string downstream_address;  // peer IP as text
+  // The request as the client sent it (filters and the router may rewrite
+  // the headers); views into the request head, valid for the stream's life.
+  std::string_view client_path;
+  std::string_view client_authority;
   std::chrono::steady_clock::time_point start;
   uint8_t downstream_http_major = 1;
   const config::RouteConfig* route = nullptr;  // nullptr: no route matched

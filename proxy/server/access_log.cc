@@ -50,9 +50,9 @@ void AccessLog::log(const http::RequestHeaders* request, const http::StreamInfo&
   buffer_ += ",\"method\":";
   json::appendString(buffer_, request ? request->method : "");
   buffer_ += ",\"authority\":";
-  json::appendString(buffer_, request ? request->authority : "");
+  json::appendString(buffer_, info.client_authority);
   buffer_ += ",\"path\":";
-  json::appendString(buffer_, request ? request->path : "");
+  json::appendString(buffer_, info.client_path);
   buffer_ +=
       info.downstream_http_major == 2 ? ",\"protocol\":\"HTTP/2\"" : ",\"protocol\":\"HTTP/1.1\"";
   buffer_ += ",\"status\":";

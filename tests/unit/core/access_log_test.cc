@@ -40,6 +40,8 @@ class AccessLogTest : public ::testing::Test {
     request_.method = "POST";
     request_.path = "/v1/chat?stream=1";
     request_.authority = "api.example:8080";
+    info_.client_path = request_.path;
+    info_.client_authority = request_.authority;
     info_.request_id = "rid-1";
     info_.downstream_address = "10.0.0.7";
     info_.start = std::chrono::steady_clock::now() - std::chrono::milliseconds(1500);
@@ -102,6 +104,8 @@ TEST_F(AccessLogTest, OneJsonLinePerRequest) {
 }
 
 TEST_F(AccessLogTest, UnparsedRequestAndHttp2) {
+  info_.client_path = {};  // nothing was parsed
+  info_.client_authority = {};
   info_.downstream_http_major = 2;
   info_.route = nullptr;
   info_.response_code = 400;
@@ -118,8 +122,23 @@ TEST_F(AccessLogTest, UnparsedRequestAndHttp2) {
       << l;
 }
 
+TEST_F(AccessLogTest, LogsTheRequestAsTheClientSentIt) {
+  request_.setPath("/rewritten");  // what a prefix_rewrite sends upstream
+  request_.setAuthority("upstream.internal");
+  {
+    AccessLog log(base_, config::AccessLogConfig{}, fds_[1]);
+    log.log(&request_, info_);
+  }
+  std::vector<std::string> lines = splitLines(finish());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find(R"("authority":"api.example:8080","path":"/v1/chat?stream=1")"),
+            std::string::npos)
+      << lines[0];
+}
+
 TEST_F(AccessLogTest, StringsAreEscaped) {
   request_.path = "/a\"b\\c";
+  info_.client_path = request_.path;
   info_.request_id = "id\n";
   {
     AccessLog log(base_, config::AccessLogConfig{}, fds_[1]);
