@@ -6,74 +6,15 @@
 # Env: COURIER_BINARY, COURIER_DEMO_UPSTREAM (set by ctest as e2e.curl_test).
 set -euo pipefail
 
-: "${COURIER_BINARY:?set COURIER_BINARY to the courier binary}"
-: "${COURIER_DEMO_UPSTREAM:?set COURIER_DEMO_UPSTREAM to courier-demo-upstream}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init curl
+start_upstream
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/courier-e2e-curl.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-reaped() {  # reaped PID: drop a waited-for process from PIDS (its id may be reused)
-  local kept=() pid
-  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done
-  PIDS=("${kept[@]}")
-}
-
-FAILS=0
-check() {  # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   - $what"
-  else
-    echo "FAIL - $what"
-    FAILS=$((FAILS + 1))
-  fi
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_for() {  # wait_for SECONDS command...: polls every 50 ms
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then return 1; fi
-    sleep 0.05
-  done
-}
-
-# --- the demo upstream on a port of its choosing -----------------------------
-"$COURIER_DEMO_UPSTREAM" --listen 127.0.0.1:0 --quiet >"$WORK/upstream.out" 2>&1 &
-PIDS+=($!)
-wait_for 5 grep -q 'listening on' "$WORK/upstream.out" || { echo "demo upstream did not start"; exit 1; }
-UPSTREAM=$(sed -n 's/^listening on //p' "$WORK/upstream.out")
-
-# courier on free ports; picked ports can be taken by another process before
-# courier binds them (ctest -j), so a bind failure is retried with new ones.
-write_config() {
-  cat >"$WORK/courier.toml" <<EOF
-[server]
-listen = "127.0.0.1:$LISTEN_PORT"
-admin = "127.0.0.1:$ADMIN_PORT"
-workers = 2
-
-[clusters.agent]
-endpoints = ["$UPSTREAM"]
-
-[clusters.dead]
-endpoints = ["127.0.0.1:$DEAD_PORT"]
-
-[[routes]]
-name = "dead"
-match = { prefix = "/dead/" }
-cluster = "dead"
+courier_config() {
+  config_head 2
+  config_dead_route
+  cat <<EOF
 
 [[routes]]
 name = "slow"
@@ -87,28 +28,7 @@ match = { regex = "/(echo|bytes/[0-9]+|chunked/[0-9]+|malformed|headers)" }
 cluster = "agent"
 EOF
 }
-start_courier() {
-  local attempt
-  for attempt in 1 2 3; do
-    LISTEN_PORT=$(free_port)
-    ADMIN_PORT=$(free_port)
-    DEAD_PORT=$(free_port)
-    write_config
-    "$COURIER_BINARY" --config "$WORK/courier.toml" >"$WORK/courier.out" 2>"$WORK/courier.err" &
-    COURIER_PID=$!
-    PIDS+=($COURIER_PID)
-    if wait_for 10 curl -sf "http://127.0.0.1:$ADMIN_PORT/ready"; then return 0; fi
-    kill "$COURIER_PID" 2>/dev/null || true
-    wait "$COURIER_PID" 2>/dev/null || true
-    reaped "$COURIER_PID"
-    grep -q 'Address already in use' "$WORK/courier.err" || break
-  done
-  echo "courier did not become ready"
-  cat "$WORK/courier.err"
-  return 1
-}
-start_courier
-BASE="http://127.0.0.1:$LISTEN_PORT"
+start_courier DEAD_PORT
 echo "courier on $BASE, upstream $UPSTREAM"
 
 # --- keep-alive: curl reuses its connection for the second URL ---------------
@@ -156,21 +76,15 @@ check "error replies are JSON" \
   test "$(curl -s -o /dev/null -w '%{content_type}' "$BASE/nowhere")" = "application/json"
 
 # --- malformed request over /dev/tcp -----------------------------------------------
-raw_exchange() {  # raw_exchange BYTES -> prints what courier answers until it closes
-  exec 3<>"/dev/tcp/127.0.0.1/$LISTEN_PORT"
-  printf '%b' "$1" >&3
-  timeout 3 cat <&3 || true
-  exec 3<&-
-}
 raw_exchange 'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab' >"$WORK/raw1.txt"
 check "conflicting Content-Length -> 400" grep -q '^HTTP/1.1 400' "$WORK/raw1.txt"
 check "conflicting Content-Length -> bad_request" grep -q '"error":"bad_request"' "$WORK/raw1.txt"
 raw_exchange 'GET /headers HTTP/1.1\r\nHost: a\r\nX-Fold: a\r\n b\r\n\r\n' >"$WORK/raw2.txt"
 check "obs-fold -> 400" grep -q '^HTTP/1.1 400' "$WORK/raw2.txt"
 # `timeout 3 cat` returns early only if courier closes the connection.
-start_ms=$(($(date +%s%N) / 1000000))
+start_ms=$(now_ms)
 raw_exchange 'GET /headers HTTP/1.1\r\nHost : a\r\n\r\n' >"$WORK/raw3.txt"
-elapsed_ms=$(($(date +%s%N) / 1000000 - start_ms))
+elapsed_ms=$(($(now_ms) - start_ms))
 check "space before colon -> 400" grep -q '^HTTP/1.1 400' "$WORK/raw3.txt"
 check "connection closed after the 400 (${elapsed_ms} ms)" test "$elapsed_ms" -lt 2000
 
@@ -179,10 +93,4 @@ check "curl --http1.0 gets the whole body" \
   bash -c "curl -sf --http1.0 '$BASE/chunked/5000' | cmp -s - <(head -c 5000 '$WORK/pattern.bin')"
 
 check "courier is still running" kill -0 "$COURIER_PID"
-if ((FAILS > 0)); then
-  echo "$FAILS check(s) failed"
-  echo "--- courier stderr ---"
-  tail -20 "$WORK/courier.err"
-  exit 1
-fi
-echo "all curl checks passed"
+finish curl courier_stderr_tail

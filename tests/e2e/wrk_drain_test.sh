@@ -9,69 +9,19 @@
 # Env: COURIER_BINARY, COURIER_DEMO_UPSTREAM (set by ctest as e2e.wrk_drain_test).
 set -euo pipefail
 
-: "${COURIER_BINARY:?set COURIER_BINARY to the courier binary}"
-: "${COURIER_DEMO_UPSTREAM:?set COURIER_DEMO_UPSTREAM to courier-demo-upstream}"
-command -v wrk >/dev/null || { echo "wrk not installed"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require wrk
 
 CONNECTIONS=16
 DRAIN_TIMEOUT_S=3
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/courier-e2e-wrk.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-reaped() {  # reaped PID: drop a waited-for process from PIDS (its id may be reused)
-  local kept=() pid
-  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done
-  PIDS=("${kept[@]}")
-}
+e2e_init wrk
+start_upstream
 
-FAILS=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   - $what"
-  else
-    echo "FAIL - $what"
-    FAILS=$((FAILS + 1))
-  fi
-}
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then return 1; fi
-    sleep 0.05
-  done
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-"$COURIER_DEMO_UPSTREAM" --listen 127.0.0.1:0 --quiet >"$WORK/upstream.out" 2>&1 &
-PIDS+=($!)
-wait_for 5 grep -q 'listening on' "$WORK/upstream.out" || { echo "demo upstream did not start"; exit 1; }
-UPSTREAM=$(sed -n 's/^listening on //p' "$WORK/upstream.out")
-
-# courier on free ports; picked ports can be taken by another process before
-# courier binds them (ctest -j), so a bind failure is retried with new ones.
-write_config() {
-  cat >"$WORK/courier.toml" <<EOF
-[server]
-listen = "127.0.0.1:$LISTEN_PORT"
-admin = "127.0.0.1:$ADMIN_PORT"
-workers = 2
-drain_timeout = "${DRAIN_TIMEOUT_S}s"
-
-[clusters.agent]
-endpoints = ["$UPSTREAM"]
+courier_config() {
+  config_head 2 "drain_timeout = \"${DRAIN_TIMEOUT_S}s\""
+  cat <<EOF
 
 [[routes]]
 name = "app"
@@ -79,26 +29,7 @@ match = { prefix = "/" }
 cluster = "agent"
 EOF
 }
-start_courier() {
-  local attempt
-  for attempt in 1 2 3; do
-    LISTEN_PORT=$(free_port)
-    ADMIN_PORT=$(free_port)
-    write_config
-    "$COURIER_BINARY" --config "$WORK/courier.toml" >"$WORK/access.log" 2>"$WORK/courier.err" &
-    COURIER_PID=$!
-    PIDS+=($COURIER_PID)
-    if wait_for 10 curl -sf "http://127.0.0.1:$ADMIN_PORT/ready"; then return 0; fi
-    kill "$COURIER_PID" 2>/dev/null || true
-    wait "$COURIER_PID" 2>/dev/null || true
-    reaped "$COURIER_PID"
-    grep -q 'Address already in use' "$WORK/courier.err" || break
-  done
-  echo "courier did not become ready"
-  cat "$WORK/courier.err"
-  return 1
-}
-start_courier
+start_courier --stdout "$WORK/access.log"
 
 # Baseline: without a drain, wrk sees no socket errors and no failures at all.
 echo "baseline: wrk -t1 -c$CONNECTIONS -d1s, no signal"
@@ -115,7 +46,7 @@ check "baseline: every request logged (wrk ${baseline_requests:-0}, log $base_li
 echo "wrk -t1 -c$CONNECTIONS -d4s against courier; SIGTERM after 1.5 s"
 wrk -t1 -c"$CONNECTIONS" -d4s "http://127.0.0.1:$LISTEN_PORT/bytes/1024" >"$WORK/wrk.out" 2>&1 &
 WRK_PID=$!
-PIDS+=($WRK_PID)
+PIDS+=("$WRK_PID")
 sleep 1.5
 kill -TERM "$COURIER_PID"
 term_at=$(now_ms)
@@ -181,11 +112,8 @@ check "the drain run's access log lines are all 200 ($non200 are not)" test "$no
 grep -v '"status":200,' "$WORK/drain-run.log" | head -3 || true
 check "courier logged the drain" grep -q 'drain' "$WORK/courier.err"
 
-if ((FAILS > 0)); then
-  echo "$FAILS check(s) failed"
-  echo "--- courier stderr ---"
-  tail -20 "$WORK/courier.err"
+show_failures() {
+  courier_stderr_tail
   grep -E '"status":5' "$WORK/access.log" | head -5 || true
-  exit 1
-fi
-echo "all drain checks passed"
+}
+finish drain show_failures

@@ -6,27 +6,12 @@
 #include <regex>
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-bool parseJsonObject(std::string_view text, std::map<std::string, std::string>* members,
-                     std::string* error);
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 2
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kConfig = configHead(2) + R"(
 [[routes]]
 name = "api"
 match = { prefix = "/api/" }
@@ -39,44 +24,14 @@ match = { prefix = "/", methods = ["GET"] }
 cluster = "agent"
 )";
 
-template <typename Pred>
-bool pollUntil(Ms timeout, Pred pred) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(Ms(10));
-  }
-  return pred();
-}
-
-// The value of the sample `series` (name plus labels, exactly as printed),
-// or -1 if there is no such line.
-double sample(const std::string& text, const std::string& series) {
-  size_t pos = text.find("\n" + series + " ");
-  if (pos == std::string::npos) return -1;
-  return std::stod(text.substr(pos + series.size() + 2));
-}
-
-class AdminMetricsTest : public ::testing::Test {
+class AdminMetricsTest : public CourierTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(up_.ok()) << up_.error();
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
-  }
-  void TearDown() override {
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
-  }
+  void SetUp() override { startProxy(kConfig); }
   std::string metrics() {
     Response r = courier_->adminClient().get("/metrics");
     EXPECT_EQ(r.status, 200) << r.error;
     return r.body;
   }
-
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
 };
 
 TEST_F(AdminMetricsTest, HealthzAndReady) {
@@ -106,8 +61,7 @@ TEST_F(AdminMetricsTest, ConfigIsTheRunningConfigAsJson) {
   EXPECT_NE(top["routes"].find("\"default\""), std::string::npos);
   EXPECT_LT(top["routes"].find("\"api\""), top["routes"].find("\"default\"")) << "order kept";
   EXPECT_NE(top["clusters"].find(up_.address()), std::string::npos) << top["clusters"];
-  EXPECT_NE(top["server"].find(std::to_string(courier_->port())),
-            std::string::npos);
+  EXPECT_NE(top["server"].find(std::to_string(courier_->port())), std::string::npos);
 }
 
 TEST_F(AdminMetricsTest, RequestCountsAndDurations) {
@@ -125,8 +79,8 @@ TEST_F(AdminMetricsTest, RequestCountsAndDurations) {
   EXPECT_EQ(sample(text, R"(courier_requests_total{route="default",code="503"})"), 2);
   EXPECT_EQ(sample(text, R"(courier_requests_total{route="api",code="200"})"), 3);
   std::smatch m;
-  EXPECT_TRUE(std::regex_search(text, m,
-                                std::regex(R"(\ncourier_requests_total\{route="[^"]*",code="404"\} 1\n)")))
+  EXPECT_TRUE(std::regex_search(
+      text, m, std::regex(R"(\ncourier_requests_total\{route="[^"]*",code="404"\} 1\n)")))
       << "the no-route 404 is not counted";
   EXPECT_NE(text.find("# TYPE courier_requests_total counter"), std::string::npos);
 
@@ -135,8 +89,8 @@ TEST_F(AdminMetricsTest, RequestCountsAndDurations) {
   std::regex bucket(
       R"re(\ncourier_request_duration_seconds_bucket\{route="default",le="([^"]+)"\} ([0-9.e+-]+))re");
   std::vector<std::pair<std::string, double>> buckets;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), bucket); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), bucket);
+       it != std::sregex_iterator(); ++it) {
     buckets.emplace_back((*it)[1], std::stod((*it)[2]));
   }
   ASSERT_GE(buckets.size(), 5u);
@@ -159,8 +113,10 @@ TEST_F(AdminMetricsTest, SlowRequestsLandInHigherBuckets) {
     text = metrics();
     return sample(text, R"(courier_request_duration_seconds_count{route="default"})") == 1;
   }));
-  EXPECT_EQ(sample(text, R"(courier_request_duration_seconds_bucket{route="default",le="0.1"})"), 0);
-  EXPECT_EQ(sample(text, R"(courier_request_duration_seconds_bucket{route="default",le="0.25"})"), 1);
+  EXPECT_EQ(sample(text, R"(courier_request_duration_seconds_bucket{route="default",le="0.1"})"),
+            0);
+  EXPECT_EQ(sample(text, R"(courier_request_duration_seconds_bucket{route="default",le="0.25"})"),
+            1);
   EXPECT_GE(sample(text, R"(courier_request_duration_seconds_sum{route="default"})"), 0.12);
 }
 
@@ -171,23 +127,28 @@ TEST_F(AdminMetricsTest, ActiveConnectionsGauge) {
     ASSERT_EQ(clients.back().get("/bytes/1").status, 200);
   }
   std::string text;
-  EXPECT_TRUE(pollUntil(Ms(2000), [&] {
-    text = metrics();
-    return sample(text, "courier_active_connections") == 3;
-  })) << "courier_active_connections = " << sample(text, "courier_active_connections");
+  EXPECT_TRUE(pollUntil(Ms(2000),
+                        [&] {
+                          text = metrics();
+                          return sample(text, "courier_active_connections") == 3;
+                        }))
+      << "courier_active_connections = " << sample(text, "courier_active_connections");
   EXPECT_NE(text.find("# TYPE courier_active_connections gauge"), std::string::npos);
   clients.clear();
-  EXPECT_TRUE(pollUntil(Ms(2000), [&] { return sample(metrics(), "courier_active_connections") == 0; }));
+  EXPECT_TRUE(
+      pollUntil(Ms(2000), [&] { return sample(metrics(), "courier_active_connections") == 0; }));
 }
 
 TEST_F(AdminMetricsTest, BuildInfo) {
   std::string text = metrics();
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(\ncourier_build_info\{([^}]*)\} 1\n)"))) << text;
+  ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(\ncourier_build_info\{([^}]*)\} 1\n)")))
+      << text;
   EXPECT_NE(m[1].str().find("version=\"" COURIER_VERSION "\""), std::string::npos) << m[1];
   EXPECT_NE(text.find("# TYPE courier_build_info gauge"), std::string::npos);
   Response r = courier_->adminClient().get("/metrics");
-  EXPECT_NE(r.header("content-type").find("text/plain"), std::string::npos) << r.header("content-type");
+  EXPECT_NE(r.header("content-type").find("text/plain"), std::string::npos)
+      << r.header("content-type");
 }
 
 TEST_F(AdminMetricsTest, StatsJson) {
@@ -197,12 +158,15 @@ TEST_F(AdminMetricsTest, StatsJson) {
   Response r;
   std::map<std::string, std::string> top;
   std::string error;
-  EXPECT_TRUE(pollUntil(Ms(2000), [&] {
-    r = courier_->adminClient().get("/stats");
-    top.clear();
-    return r.status == 200 && parseJsonObject(r.body, &top, &error) &&
-           top["routes"].find(R"("name":"default","requests_total":5)") != std::string::npos;
-  })) << error << r.body;
+  EXPECT_TRUE(pollUntil(Ms(2000),
+                        [&] {
+                          r = courier_->adminClient().get("/stats");
+                          top.clear();
+                          return r.status == 200 && parseJsonObject(r.body, &top, &error) &&
+                                 top["routes"].find(R"("name":"default","requests_total":5)") !=
+                                     std::string::npos;
+                        }))
+      << error << r.body;
   EXPECT_NE(r.header("content-type").find("application/json"), std::string::npos);
   const std::string& routes = top["routes"];
   size_t def = routes.find(R"("name":"default")");

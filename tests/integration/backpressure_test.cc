@@ -14,26 +14,12 @@
 #include <iostream>
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 1
-max_body_bytes = "128MiB"
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kConfig = configHead(1, "max_body_bytes = \"128MiB\"\n") + R"(
 [clusters.stalled]
 endpoints = ["127.0.0.1:{{STALLED_PORT}}"]
 
@@ -81,35 +67,21 @@ int connectSmall(uint16_t port, int sndbuf, int rcvbuf) {
   return fd;
 }
 
-class BackPressureTest : public ::testing::Test {
+class BackPressureTest : public CourierTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(up_.ok()) << up_.error();
     // An upstream that accepts (in the kernel) but never reads.
-    stalled_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int small = 64 * 1024;
-    setsockopt(stalled_fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    ASSERT_EQ(::bind(stalled_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    uint16_t stalled = 0;
+    stalled_fd_ = boundLoopbackSocket(&stalled, 64 * 1024);
+    ASSERT_GE(stalled_fd_, 0);
     ASSERT_EQ(::listen(stalled_fd_, 16), 0);
-    ASSERT_EQ(getsockname(stalled_fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()},
-                    {"STALLED_PORT", std::to_string(ntohs(addr.sin_port))}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
+    startProxy(kConfig, {{"STALLED_PORT", std::to_string(stalled)}});
   }
   void TearDown() override {
     if (stalled_fd_ >= 0) ::close(stalled_fd_);
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
+    CourierTest::TearDown();
   }
 
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
   int stalled_fd_ = -1;
 };
 
@@ -175,8 +147,9 @@ TEST_F(BackPressureTest, UploadIntoAStalledUpstreamIsThrottled) {
   pid_t pid = courier_->process().pid();
   int fd = connectSmall(courier_->port(), 64 * 1024, 64 * 1024);
   ASSERT_GE(fd, 0);
-  std::string head = "POST /stalled/upload HTTP/1.1\r\nHost: a\r\nContent-Length: " +
-                     std::to_string(total) + "\r\n\r\n";
+  std::string head =
+      "POST /stalled/upload HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(total) +
+      "\r\n\r\n";
   ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 
@@ -193,8 +166,8 @@ TEST_F(BackPressureTest, UploadIntoAStalledUpstreamIsThrottled) {
     peak = std::max(peak, rssKiB(pid));
   }
   ::close(fd);
-  std::cout << "accepted " << sent / 1024 << " KiB of the upload in 1.5 s; courier RSS peak " << peak
-            << " KiB\n";
+  std::cout << "accepted " << sent / 1024 << " KiB of the upload in 1.5 s; courier RSS peak "
+            << peak << " KiB\n";
   EXPECT_LT(sent, total * 3 / 4) << "courier read " << sent / kMiB
                                  << " MiB that its upstream never took";
   EXPECT_LT(peak, kRssLimitKiB) << "courier RSS reached " << peak << " KiB";

@@ -7,67 +7,32 @@
 #include <optional>
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
 using namespace std::string_literals;
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 1
-header_timeout = "300ms"
+const std::string kConfig = configHead(1, R"(header_timeout = "300ms"
 max_header_bytes = 4096
 max_body_bytes = "64KiB"
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+)") + R"(
 [[routes]]
 name = "default"
 match = { prefix = "/" }
 cluster = "agent"
 )";
 
-std::optional<std::string> jsonString(const std::string& json, const std::string& key) {
-  size_t pos = json.find("\"" + key + "\":\"");
-  if (pos == std::string::npos) return std::nullopt;
-  pos += key.size() + 4;
-  std::string out;
-  for (; pos < json.size() && json[pos] != '"'; ++pos) {
-    if (json[pos] == '\\' && pos + 1 < json.size()) ++pos;
-    out.push_back(json[pos]);
-  }
-  return out;
-}
-
-int64_t msSince(Clock::time_point t) {
-  return std::chrono::duration_cast<Ms>(Clock::now() - t).count();
-}
-
-class BadInputTest : public ::testing::Test {
+class BadInputTest : public CourierTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(up_.ok()) << up_.error();
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
-  }
+  void SetUp() override { startProxy(kConfig); }
   void TearDown() override {
     if (!courier_ || !courier_->ok()) return;
     EXPECT_TRUE(courier_->process().running()) << "courier died\n" << courier_->process().logTail();
     // It still serves a well-formed request.
     EXPECT_EQ(courier_->client().get("/bytes/3").body, "abc");
-    if (HasFailure()) std::cerr << courier_->process().logTail() << "\n";
+    CourierTest::TearDown();
   }
 
   // Sends `raw` on a fresh connection and expects `status` with JSON error
@@ -88,15 +53,13 @@ class BadInputTest : public ::testing::Test {
     EXPECT_TRUE(c.isClosed(Ms(2000))) << "connection left open after " << status;
   }
   uint64_t upstreamRequests() { return up_.requests(); }
-
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
 };
 
 TEST_F(BadInputTest, ConflictingContentLengths) {
-  expectRejected("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
-                 "hello!",
-                 400, "bad_request");
+  expectRejected(
+      "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+      "hello!",
+      400, "bad_request");
   EXPECT_EQ(upstreamRequests(), 0u);
 }
 
@@ -117,8 +80,7 @@ TEST_F(BadInputTest, ObsFold) {
 TEST_F(BadInputTest, ControlCharacterInHeaderValue) {
   expectRejected(std::string("GET /headers HTTP/1.1\r\nHost: a\r\nX-Bad: a\x01z\r\n\r\n"), 400,
                  "bad_request");
-  expectRejected("GET /headers HTTP/1.1\r\nHost: a\r\nX-Nul: a\0z\r\n\r\n"s, 400,
-                 "bad_request");
+  expectRejected("GET /headers HTTP/1.1\r\nHost: a\r\nX-Nul: a\0z\r\n\r\n"s, 400, "bad_request");
   EXPECT_EQ(upstreamRequests(), 0u);
 }
 
@@ -155,8 +117,8 @@ TEST_F(BadInputTest, Http2RequestLineIs505) {
 }
 
 TEST_F(BadInputTest, HugeHeaderIs431) {
-  std::string raw = "GET /headers HTTP/1.1\r\nHost: a\r\nX-Huge: " + std::string(8000, 'h') +
-                    "\r\n\r\n";
+  std::string raw =
+      "GET /headers HTTP/1.1\r\nHost: a\r\nX-Huge: " + std::string(8000, 'h') + "\r\n\r\n";
   expectRejected(raw, 431, "headers_too_large");
   // Many small fields add up too.
   raw = "GET /headers HTTP/1.1\r\nHost: a\r\n";

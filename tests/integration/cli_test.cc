@@ -5,7 +5,7 @@
 
 #include <regex>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
 namespace {
@@ -66,18 +66,6 @@ CliRun runCourier(std::vector<std::string> args) {
   return r;
 }
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 TEST(CliTest, Version) {
   CliRun r = runCourier({"--version"});
   EXPECT_EQ(r.exit, 0) << r.err;
@@ -115,7 +103,7 @@ TEST(CliTest, CheckConfigReportsEveryErrorInOrder) {
   ASSERT_TRUE(writeFile(path, kTwoErrors));
   CliRun r = runCourier({"--check-config", path});
   EXPECT_EQ(r.exit, 1);
-  std::vector<std::string> got = lines(r.err);
+  std::vector<std::string> got = splitLines(r.err);
   ASSERT_EQ(got.size(), 3u) << r.err;
   EXPECT_EQ(got[0], path + ":2:1: server.timout: unknown key 'timout'");
   EXPECT_TRUE(got[1].starts_with(path + ":3:11: server.workers: ")) << got[1];

@@ -4,34 +4,12 @@
 #include <signal.h>
 
 #include <cstdlib>
-#include <cstring>
-#include <random>
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
 namespace {
-
-std::string pattern(size_t n, size_t offset = 0) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (offset + i) % 26);
-  return s;
-}
-
-std::string randomBytes(size_t n) {
-  std::mt19937_64 rng(42);
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = rng();
-    std::memcpy(s.data() + i, &v, std::min<size_t>(8, n - i));
-  }
-  return s;
-}
-
-int64_t msBetween(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<Ms>(b - a).count();
-}
 
 class DemoUpstreamTest : public ::testing::Test {
  protected:
@@ -100,7 +78,7 @@ TEST_F(DemoUpstreamTest, ChunkedBodyAndTrailer) {
 
 TEST_F(DemoUpstreamTest, EchoesTenMebibytes) {
   HttpClient c = up_.client();
-  std::string body = randomBytes(10 << 20);
+  std::string body = randomBytes(10 << 20, 42);
   Response r = c.post("/echo", body, {{"Content-Type", "application/x-test"}});
   ASSERT_EQ(r.status, 200) << r.error;
   EXPECT_EQ(r.header("content-length"), std::to_string(body.size()));

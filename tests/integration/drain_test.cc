@@ -5,65 +5,29 @@
 
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 2
-drain_timeout = "{{DRAIN}}"
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kConfig = configHead(2, "drain_timeout = \"{{DRAIN}}\"\n") + R"(
 [[routes]]
 name = "default"
 match = { prefix = "/" }
 cluster = "agent"
 )";
 
-int64_t msBetween(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<Ms>(b - a).count();
-}
+// The drain checks poll every 5 ms (kPoll): they race a slow request.
+constexpr Ms kPoll{5};
 
-template <typename Pred>
-bool pollUntil(Ms timeout, Pred pred) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(Ms(5));
-  }
-  return pred();
-}
-
-class DrainTest : public ::testing::Test {
+class DrainTest : public CourierTest {
  protected:
-  void start(const std::string& drain) {
-    ASSERT_TRUE(up_.ok()) << up_.error();
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()}, {"DRAIN", drain}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
-  }
-  void TearDown() override {
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
-  }
+  void start(const std::string& drain) { startProxy(kConfig, {{"DRAIN", drain}}); }
   // Waits until the upstream has seen `path` (the request is in flight).
   bool waitInFlight(const std::string& path) {
-    return pollUntil(Ms(3000), [&] { return up_.hits(path) >= 1; });
+    return pollUntil(
+        Ms(3000), [&] { return up_.hits(path) >= 1; }, kPoll);
   }
-
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
 };
 
 TEST_F(DrainTest, SigtermFinishesInFlightRequestsThenExitsZero) {
@@ -80,10 +44,12 @@ TEST_F(DrainTest, SigtermFinishesInFlightRequestsThenExitsZero) {
   // /ready turns 503 while the request is still in flight.
   HttpClient admin = courier_->adminClient(Ms(500));
   int ready = 0;
-  EXPECT_TRUE(pollUntil(Ms(1000), [&] { return (ready = admin.get("/ready").status) == 503; }))
+  EXPECT_TRUE(pollUntil(
+      Ms(1000), [&] { return (ready = admin.get("/ready").status) == 503; }, kPoll))
       << "last /ready status " << ready;
   // New connections are refused once the listener is closed.
-  EXPECT_TRUE(pollUntil(Ms(1000), [&] { return !HttpClient(courier_->port(), Ms(200)).connect(); }))
+  EXPECT_TRUE(pollUntil(
+      Ms(1000), [&] { return !HttpClient(courier_->port(), Ms(200)).connect(); }, kPoll))
       << "the listener still accepts connections during the drain";
   EXPECT_LT(msBetween(sigterm_at, Clock::now()), 700) << "checks ran past the slow request";
   // The idle keep-alive connection is closed rather than kept for the drain.

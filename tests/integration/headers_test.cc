@@ -7,25 +7,12 @@
 #include <regex>
 #include <set>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 1
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kConfig = configHead(1) + R"(
 [[routes]]
 name = "rewrite-host"
 match = { host = "rewrite.test", prefix = "/" }
@@ -44,26 +31,6 @@ match = { prefix = "/" }
 cluster = "agent"
 )";
 
-// A top-level string field of a flat JSON object ("key":"value"), or, with
-// `object`, of the nested object of that name. nullopt if absent.
-std::optional<std::string> jsonString(const std::string& json, const std::string& key,
-                                      const std::string& object = "") {
-  size_t from = 0;
-  if (!object.empty()) {
-    from = json.find("\"" + object + "\":{");
-    if (from == std::string::npos) return std::nullopt;
-  }
-  size_t pos = json.find("\"" + key + "\":\"", from);
-  if (pos == std::string::npos) return std::nullopt;
-  pos += key.size() + 4;
-  std::string out;
-  for (; pos < json.size() && json[pos] != '"'; ++pos) {
-    if (json[pos] == '\\' && pos + 1 < json.size()) ++pos;
-    out.push_back(json[pos]);
-  }
-  return out;
-}
-
 // What the upstream received as header `name` (lower-case), if anything.
 std::optional<std::string> upstreamSaw(const Response& r, const std::string& name) {
   return jsonString(r.body, name, "headers");
@@ -74,27 +41,15 @@ bool isUuid(const std::string& s) {
   return std::regex_match(s, re);
 }
 
-class HeadersTest : public ::testing::Test {
+class HeadersTest : public CourierTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(up_.ok()) << up_.error();
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
-  }
-  void TearDown() override {
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
-  }
+  void SetUp() override { startProxy(kConfig); }
   Response headers(const Headers& h = {}, const std::string& target = "/headers") {
     HttpClient c = courier_->client();
     Response r = c.get(target, h);
     EXPECT_EQ(r.status, 200) << r.error << r.raw;
     return r;
   }
-
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
 };
 
 TEST_F(HeadersTest, XForwardedForIsSetOrAppended) {

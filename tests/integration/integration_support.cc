@@ -1,29 +1,20 @@
-// Shared helpers of the integration tests; not a test itself. The test
-// files that use them repeat these declarations (tests/integration holds no
-// headers):
-//
-//   namespace courier::test {
-//   bool parseJsonObject(std::string_view text, std::map<std::string, std::string>* members,
-//                        std::string* error);
-//   std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-//                                                CourierOptions options);
-//   }
-//
-// parseJsonObject validates the whole text as one JSON object (RFC 8259, no
-// trailing garbage except whitespace) and returns its top-level members:
-// strings unescaped, every other value as its raw JSON text.
-//
-// startCourier is `new CourierProcess(...)`, retried (with fresh ports) when
-// courier could not bind: freeLoopbackPort() releases its port before
-// courier binds it, and under `ctest -j` another test's process can take it
-// in between.
+// Shared helpers of the integration tests; not a test itself. Declared and
+// described in integration_support.h.
+#include "tests/integration/integration_support.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstring>
+#include <iostream>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
-
-#include "tests/support/harness.h"
 
 namespace courier::test {
 namespace {
@@ -156,28 +147,21 @@ class JsonReader {
         continue;
       }
       if (++i_ >= s_.size()) return false;
-      switch (s_[i_]) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          uint32_t cp = 0;
-          for (int k = 0; k < 4; ++k) {
-            if (++i_ >= s_.size() || hex(s_[i_]) < 0) return false;
-            cp = cp * 16 + static_cast<uint32_t>(hex(s_[i_]));
-          }
-          // Tests only look at ASCII; keep others as '?'.
-          out->push_back(cp < 0x80 ? static_cast<char>(cp) : '?');
-          break;
-        }
-        default:
-          return false;
+      // The short escapes: \" \\ \/ \b \f \n \r \t.
+      static constexpr std::string_view kEscaped = "\"\\/bfnrt";
+      static constexpr std::string_view kMeaning = "\"\\/\b\f\n\r\t";
+      if (size_t k = kEscaped.find(s_[i_]); k != std::string_view::npos) {
+        out->push_back(kMeaning[k]);
+        continue;
       }
+      if (s_[i_] != 'u') return false;
+      uint32_t cp = 0;
+      for (int k = 0; k < 4; ++k) {
+        if (++i_ >= s_.size() || hex(s_[i_]) < 0) return false;
+        cp = cp * 16 + static_cast<uint32_t>(hex(s_[i_]));
+      }
+      // Tests only look at ASCII; keep others as '?'.
+      out->push_back(cp < 0x80 ? static_cast<char>(cp) : '?');
     }
     return false;
   }
@@ -194,6 +178,12 @@ bool parseJsonObject(std::string_view text, std::map<std::string, std::string>* 
   return JsonReader(text).topObject(members ? members : &ignored, error);
 }
 
+std::string configHead(int workers, std::string_view server_keys) {
+  return "\n[server]\nlisten = \"{{LISTEN}}\"\nadmin = \"{{ADMIN}}\"\nworkers = " +
+         std::to_string(workers) + "\n" + std::string(server_keys) +
+         "\n[clusters.agent]\nendpoints = [\"{{UPSTREAM}}\"]\n";
+}
+
 std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
                                              CourierOptions options) {
   std::unique_ptr<CourierProcess> courier;
@@ -203,6 +193,93 @@ std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
       break;
   }
   return courier;
+}
+
+void CourierTest::startProxy(std::string_view config_template,
+                             std::map<std::string, std::string> vars) {
+  ASSERT_TRUE(up_.ok()) << up_.error();
+  CourierOptions options;
+  options.vars = std::move(vars);
+  options.vars["UPSTREAM"] = up_.address();
+  courier_ = startCourier(config_template, options);
+  ASSERT_TRUE(courier_->ok()) << courier_->error();
+}
+
+void CourierTest::TearDown() {
+  if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
+}
+
+std::optional<std::string> jsonString(const std::string& json, const std::string& key,
+                                      const std::string& object) {
+  size_t from = 0;
+  if (!object.empty()) {
+    from = json.find("\"" + object + "\":{");
+    if (from == std::string::npos) return std::nullopt;
+  }
+  size_t pos = json.find("\"" + key + "\":\"", from);
+  if (pos == std::string::npos) return std::nullopt;
+  pos += key.size() + 4;
+  std::string out;
+  for (; pos < json.size() && json[pos] != '"'; ++pos) {
+    if (json[pos] == '\\' && pos + 1 < json.size()) ++pos;
+    out.push_back(json[pos]);
+  }
+  return out;
+}
+
+int64_t msBetween(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration_cast<Ms>(b - a).count();
+}
+
+std::string pattern(size_t n, size_t offset) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (offset + i) % 26);
+  return s;
+}
+
+std::string randomBytes(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t v = rng();
+    std::memcpy(s.data() + i, &v, std::min<size_t>(8, n - i));
+  }
+  return s;
+}
+
+std::vector<std::string> splitLines(const std::string& text, bool skip_empty) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start || !skip_empty) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+double sample(const std::string& text, const std::string& series) {
+  size_t pos = text.find("\n" + series + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stod(text.substr(pos + series.size() + 2));
+}
+
+int boundLoopbackSocket(uint16_t* port, int rcvbuf) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
 }
 
 }  // namespace courier::test

@@ -5,30 +5,15 @@
 #include <map>
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-bool parseJsonObject(std::string_view text, std::map<std::string, std::string>* members,
-                     std::string* error);
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 2
-idle_timeout = "{{IDLE}}"
+const std::string kConfig = configHead(2, R"(idle_timeout = "{{IDLE}}"
 max_connections = {{MAX_CONNECTIONS}}
 access_log = "{{ACCESS_LOG}}"
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+)") + R"(
 [[routes]]
 name = "rewritten"
 match = { host = "rewrite.test", prefix = "/" }
@@ -47,51 +32,14 @@ match = { prefix = "/", methods = ["GET", "POST"] }
 cluster = "agent"
 )";
 
-int64_t msBetween(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<Ms>(b - a).count();
-}
-
-template <typename Pred>
-bool pollUntil(Ms timeout, Pred pred) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(Ms(10));
-  }
-  return pred();
-}
-
-std::vector<std::string> nonEmptyLines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-class LimitsTest : public ::testing::Test {
+class LimitsTest : public CourierTest {
  protected:
   void start(const std::string& idle = "60s", int max_connections = 1000,
              const std::string& access_log = "stdout") {
-    ASSERT_TRUE(up_.ok()) << up_.error();
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()},
-                    {"IDLE", idle},
-                    {"MAX_CONNECTIONS", std::to_string(max_connections)},
-                    {"ACCESS_LOG", access_log}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
+    startProxy(kConfig, {{"IDLE", idle},
+                         {"MAX_CONNECTIONS", std::to_string(max_connections)},
+                         {"ACCESS_LOG", access_log}});
   }
-  void TearDown() override {
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
-  }
-
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
 };
 
 TEST_F(LimitsTest, IdleKeepAliveConnectionIsClosed) {
@@ -136,7 +84,8 @@ TEST_F(LimitsTest, MaxConnectionsIsEnforced) {
     HttpClient extra = courier_->client(Ms(1000));
     ASSERT_TRUE(extra.connect());  // the kernel accepts; courier then closes it
     auto t0 = Clock::now();
-    EXPECT_TRUE(extra.isClosed(Ms(1000))) << "attempt " << attempt << ": a 4th connection stayed open";
+    EXPECT_TRUE(extra.isClosed(Ms(1000)))
+        << "attempt " << attempt << ": a 4th connection stayed open";
     EXPECT_LT(msBetween(t0, Clock::now()), 500);
     Response r = extra.get("/bytes/1");
     EXPECT_NE(r.status, 200) << "attempt " << attempt << ": a 4th connection was served";
@@ -173,9 +122,9 @@ TEST_F(LimitsTest, AccessLogHasOneJsonLinePerRequest) {
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string error;
     ASSERT_TRUE(parseJsonObject(lines[i], &entries[i], &error)) << error << "\n" << lines[i];
-    for (const char* key : {"time", "request_id", "client", "method", "authority", "path",
-                            "protocol", "status", "route", "upstream", "duration_ms", "bytes_in",
-                            "bytes_out"}) {
+    for (const char* key :
+         {"time", "request_id", "client", "method", "authority", "path", "protocol", "status",
+          "route", "upstream", "duration_ms", "bytes_in", "bytes_out"}) {
       EXPECT_TRUE(entries[i].count(key)) << "no " << key << " in " << lines[i];
     }
   }

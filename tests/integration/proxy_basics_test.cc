@@ -3,70 +3,23 @@
 // ways, 10 MiB bodies, trailers, server-sent events and HTTP/1.0 clients.
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <random>
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 1
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kConfig = configHead(1) + R"(
 [[routes]]
 name = "default"
 match = { prefix = "/" }
 cluster = "agent"
 )";
 
-std::string pattern(size_t n, size_t offset = 0) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (offset + i) % 26);
-  return s;
-}
-
-std::string randomBytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = rng();
-    std::memcpy(s.data() + i, &v, std::min<size_t>(8, n - i));
-  }
-  return s;
-}
-
-int64_t msBetween(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<Ms>(b - a).count();
-}
-
-class ProxyBasicsTest : public ::testing::Test {
+class ProxyBasicsTest : public CourierTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(up_.ok()) << up_.error();
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
-  }
-  void TearDown() override {
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
-  }
-
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
+  void SetUp() override { startProxy(kConfig); }
 };
 
 TEST_F(ProxyBasicsTest, GetHeadAndPost) {
@@ -113,10 +66,10 @@ TEST_F(ProxyBasicsTest, KeepAliveReusesClientAndUpstreamConnections) {
 TEST_F(ProxyBasicsTest, PipelinedRequestsAnsweredInOrder) {
   HttpClient c = courier_->client();
   // The first is the slowest: a proxy that answers out of order fails here.
-  ASSERT_TRUE(c.sendRaw(
-      "GET /delay/150 HTTP/1.1\r\nHost: a\r\n\r\n"
-      "GET /bytes/7 HTTP/1.1\r\nHost: a\r\n\r\n"
-      "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nthird"));
+  ASSERT_TRUE(
+      c.sendRaw("GET /delay/150 HTTP/1.1\r\nHost: a\r\n\r\n"
+                "GET /bytes/7 HTTP/1.1\r\nHost: a\r\n\r\n"
+                "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nthird"));
   Response r1 = c.readResponse();
   Response r2 = c.readResponse();
   Response r3 = c.readResponse();

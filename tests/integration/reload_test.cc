@@ -7,26 +7,13 @@
 #include <regex>
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
 // GEN and the extra route vary between generations.
-constexpr const char* kGen1 = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 2
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kGen1 = configHead(2) + R"(
 [[routes]]
 name = "default"
 match = { prefix = "/" }
@@ -34,15 +21,7 @@ cluster = "agent"
 headers = { response_add = { "x-gen" = "1" } }
 )";
 
-constexpr const char* kGen2 = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 2
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kGen2 = configHead(2) + R"(
 [[routes]]
 name = "only-gen2"
 match = { prefix = "/gen2/" }
@@ -57,15 +36,7 @@ headers = { response_add = { "x-gen" = "2" } }
 )";
 
 // routes[0].timeout is on line 14, its value at column 11.
-constexpr const char* kInvalid = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 2
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kInvalid = configHead(2) + R"(
 [[routes]]
 name = "default"
 match = { prefix = "/" }
@@ -73,46 +44,17 @@ cluster = "agent"
 timeout = "soon"
 )";
 
-template <typename Pred>
-bool pollUntil(Ms timeout, Pred pred) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(Ms(10));
-  }
-  return pred();
-}
-
-// The value of one un-labelled-or-labelled sample line, or -1.
-double metric(const std::string& text, const std::string& series) {
-  size_t pos = text.find("\n" + series + " ");
-  if (pos == std::string::npos) return -1;
-  return std::stod(text.substr(pos + series.size() + 2));
-}
-
-class ReloadTest : public ::testing::Test {
+class ReloadTest : public CourierTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(up_.ok()) << up_.error();
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()}};
-    courier_ = startCourier(kGen1, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
-  }
-  void TearDown() override {
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
-  }
+  void SetUp() override { startProxy(kGen1); }
   std::string gen(HttpClient& c) {
     Response r = c.get("/bytes/2");
     return r.status == 200 ? r.header("x-gen") : "status " + std::to_string(r.status) + r.error;
   }
   double reloads(const std::string& result) {
     std::string text = courier_->adminClient().get("/metrics").body;
-    return metric(text, "courier_config_reloads_total{result=\"" + result + "\"}");
+    return sample(text, "courier_config_reloads_total{result=\"" + result + "\"}");
   }
-
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
 };
 
 TEST_F(ReloadTest, SighupAppliesAValidConfigWithoutDroppingConnections) {

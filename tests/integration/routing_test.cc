@@ -5,25 +5,12 @@
 
 #include <optional>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 1
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kConfig = configHead(1) + R"(
 [[routes]]
 name = "exact-host"
 match = { host = "api.example.com", prefix = "/" }
@@ -85,30 +72,11 @@ cluster = "agent"
 headers = { response_add = { "x-route" = "exact-path" } }
 )";
 
-std::optional<std::string> jsonString(const std::string& json, const std::string& key) {
-  size_t pos = json.find("\"" + key + "\":\"");
-  if (pos == std::string::npos) return std::nullopt;
-  pos += key.size() + 4;
-  std::string out;
-  for (; pos < json.size() && json[pos] != '"'; ++pos) {
-    if (json[pos] == '\\' && pos + 1 < json.size()) ++pos;
-    out.push_back(json[pos]);
-  }
-  return out;
-}
-
-class RoutingTest : public ::testing::Test {
+class RoutingTest : public CourierTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(up_.ok()) << up_.error();
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
+    ASSERT_NO_FATAL_FAILURE(startProxy(kConfig));
     client_ = courier_->client();
-  }
-  void TearDown() override {
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
   }
   // The x-route of the answer, or "404:<error>" for a local 404.
   std::string routeOf(std::string_view method, std::string_view target, Headers h = {}) {
@@ -119,8 +87,6 @@ class RoutingTest : public ::testing::Test {
     return std::to_string(r.status) + ":" + jsonString(r.body, "error").value_or("?");
   }
 
-  DemoUpstream up_{{"--quiet"}};
-  std::unique_ptr<CourierProcess> courier_;
   HttpClient client_{0};  // to courier, once it runs
 };
 

@@ -1,34 +1,18 @@
 // Upstream failures: refused connections (503), route timeouts (504),
 // malformed responses (502), an upstream that dies mid-body, load balancing
 // over two demo upstreams, and recovery after each failure.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <optional>
 #include <thread>
 
-#include "tests/support/harness.h"
+#include "tests/integration/integration_support.h"
 
 namespace courier::test {
-
-// tests/integration/integration_support.cc
-std::unique_ptr<CourierProcess> startCourier(std::string_view config_template,
-                                             CourierOptions options);
-
 namespace {
 
-constexpr const char* kConfig = R"(
-[server]
-listen = "{{LISTEN}}"
-admin = "{{ADMIN}}"
-workers = 1
-
-[clusters.agent]
-endpoints = ["{{UPSTREAM}}"]
-
+const std::string kConfig = configHead(1) + R"(
 [clusters.dead]
 endpoints = ["127.0.0.1:{{DEAD_PORT}}"]
 connect_timeout = "500ms"
@@ -70,47 +54,22 @@ match = { prefix = "/" }
 cluster = "agent"
 )";
 
-std::optional<std::string> jsonString(const std::string& json, const std::string& key) {
-  size_t pos = json.find("\"" + key + "\":\"");
-  if (pos == std::string::npos) return std::nullopt;
-  pos += key.size() + 4;
-  std::string out;
-  for (; pos < json.size() && json[pos] != '"'; ++pos) {
-    if (json[pos] == '\\' && pos + 1 < json.size()) ++pos;
-    out.push_back(json[pos]);
-  }
-  return out;
-}
-
-int64_t msBetween(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<Ms>(b - a).count();
-}
-
-class UpstreamFailuresTest : public ::testing::Test {
+class UpstreamFailuresTest : public CourierTest {
  protected:
+  UpstreamFailuresTest() : CourierTest({"--quiet", "--name", "one"}) {}
   void SetUp() override {
     ASSERT_TRUE(up_.ok()) << up_.error();
     ASSERT_TRUE(up2_.ok()) << up2_.error();
     // A port that is bound but not listening: connects to it are refused,
     // and no other process can take it while the test runs.
-    dead_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    ASSERT_EQ(::bind(dead_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(getsockname(dead_fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    uint16_t dead = ntohs(addr.sin_port);
-    CourierOptions options;
-    options.vars = {{"UPSTREAM", up_.address()},
-                    {"UPSTREAM2", up2_.address()},
-                    {"DEAD_PORT", std::to_string(dead)}};
-    courier_ = startCourier(kConfig, options);
-    ASSERT_TRUE(courier_->ok()) << courier_->error();
+    uint16_t dead = 0;
+    dead_fd_ = boundLoopbackSocket(&dead);
+    ASSERT_GE(dead_fd_, 0);
+    startProxy(kConfig, {{"UPSTREAM2", up2_.address()}, {"DEAD_PORT", std::to_string(dead)}});
   }
   void TearDown() override {
     if (dead_fd_ >= 0) ::close(dead_fd_);
-    if (courier_ && HasFailure()) std::cerr << courier_->process().logTail() << "\n";
+    CourierTest::TearDown();
   }
   void expectError(const Response& r, int status, const std::string& code) {
     ASSERT_EQ(r.status, status) << (r.error.empty() ? r.raw : r.error);
@@ -118,9 +77,7 @@ class UpstreamFailuresTest : public ::testing::Test {
     EXPECT_TRUE(jsonString(r.body, "request_id").has_value()) << r.body;
   }
 
-  DemoUpstream up_{{"--quiet", "--name", "one"}};
   DemoUpstream up2_{{"--quiet", "--name", "two"}};
-  std::unique_ptr<CourierProcess> courier_;
   int dead_fd_ = -1;
 };
 
