@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what courier needs, builds it, and runs every test:
 #   1. Release build: unit, differential, integration and end-to-end tests (ctest)
-#   2. ASan+UBSan build: the unit tests again
+#   2. ASan+UBSan build: every test again, on an instrumented courier
 #   3. clang build with libFuzzer: each fuzz target for a bounded time
 #   4. clang-format check of every C++ file
 # Usage: tests/run_all.sh            (FUZZ_SECONDS=N to change the fuzz budget)
@@ -33,9 +33,11 @@ cmake --build build-fuzz -j"$JOBS" --target fuzz_targets
 step "fuzzing (${FUZZ_SECONDS:-60} s in all)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60} bash tests/fuzz/run.sh build-fuzz
 
-step "unit tests under ASan+UBSan"
+step "unit, integration and e2e tests under ASan+UBSan"
+# The integration tests then drive an instrumented courier binary, so the
+# connection and stream lifetimes are checked under real traffic too.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --test-dir build-asan -L unit --output-on-failure -j"$JOBS"
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS" --timeout 300
 
 step "all tests (release build)"
 ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 300

@@ -35,7 +35,18 @@ cluster = "agent"
 )";
 
 constexpr size_t kMiB = 1 << 20;
-constexpr size_t kRssLimitKiB = 40 * 1024;
+// How much courier's RSS may grow during a transfer of 64 MiB that the
+// other side does not take: far less than the transfer, so buffering it
+// (even half of it) fails the test.
+constexpr size_t kRssGrowthLimitKiB = 24 * 1024;
+
+// ASan keeps freed memory in a quarantine and adds shadow memory: RSS then
+// says nothing about courier's buffering.
+#if defined(__SANITIZE_ADDRESS__)
+#define SKIP_UNDER_ASAN() GTEST_SKIP() << "RSS is not meaningful under AddressSanitizer"
+#else
+#define SKIP_UNDER_ASAN() (void)0
+#endif
 
 size_t rssKiB(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
@@ -86,6 +97,7 @@ class BackPressureTest : public CourierTest {
 };
 
 TEST_F(BackPressureTest, SlowReaderOfA64MiBDownloadKeepsRssBounded) {
+  SKIP_UNDER_ASAN();
   const size_t total = 64 * kMiB;
   pid_t pid = courier_->process().pid();
   size_t baseline = rssKiB(pid);
@@ -128,8 +140,9 @@ TEST_F(BackPressureTest, SlowReaderOfA64MiBDownloadKeepsRssBounded) {
   }
   std::cout << "courier RSS: baseline " << baseline << " KiB, peak while paused " << peak
             << " KiB\n";
-  EXPECT_LT(peak, kRssLimitKiB) << "courier RSS grew from " << baseline << " KiB to " << peak
-                                << " KiB while the client was paused";
+  EXPECT_LT(peak, baseline + kRssGrowthLimitKiB)
+      << "courier RSS grew from " << baseline << " KiB to " << peak
+      << " KiB while the client was paused";
   // Then the rest, at full speed; every byte must be there and in order.
   while (body < total) {
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -139,12 +152,15 @@ TEST_F(BackPressureTest, SlowReaderOfA64MiBDownloadKeepsRssBounded) {
   ::close(fd);
   EXPECT_EQ(body, total);
   EXPECT_EQ(mismatches, 0u);
-  EXPECT_LT(rssKiB(pid), kRssLimitKiB);
+  EXPECT_LT(rssKiB(pid), baseline + kRssGrowthLimitKiB);
 }
 
 TEST_F(BackPressureTest, UploadIntoAStalledUpstreamIsThrottled) {
+  SKIP_UNDER_ASAN();
   const size_t total = 64 * kMiB;
   pid_t pid = courier_->process().pid();
+  size_t baseline = rssKiB(pid);
+  ASSERT_GT(baseline, 0u);
   int fd = connectSmall(courier_->port(), 64 * 1024, 64 * 1024);
   ASSERT_GE(fd, 0);
   std::string head =
@@ -170,7 +186,8 @@ TEST_F(BackPressureTest, UploadIntoAStalledUpstreamIsThrottled) {
             << peak << " KiB\n";
   EXPECT_LT(sent, total * 3 / 4) << "courier read " << sent / kMiB
                                  << " MiB that its upstream never took";
-  EXPECT_LT(peak, kRssLimitKiB) << "courier RSS reached " << peak << " KiB";
+  EXPECT_LT(peak, baseline + kRssGrowthLimitKiB)
+      << "courier RSS grew from " << baseline << " KiB to " << peak << " KiB";
   EXPECT_TRUE(courier_->process().running());
   // Others are still served.
   EXPECT_EQ(courier_->client().get("/bytes/3").body, "abc");
