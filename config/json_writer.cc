@@ -7,7 +7,6 @@
 
 namespace courier::config {
 
-
 void JsonWriter::separate() {
   if (after_key_) {
     after_key_ = false;

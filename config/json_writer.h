@@ -47,5 +47,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-
 }  // namespace courier::config
