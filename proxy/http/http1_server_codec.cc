@@ -58,7 +58,10 @@ void Http1ServerCodec::dispatch(evbuffer* input) {
   while (!stopped_) {
     if (state_ == State::Idle) {
       auto r = head_reader_.read(input, settings_.max_header_bytes, true);
-      if (r == HeadReader::State::Incomplete) break;
+      if (r == HeadReader::State::Incomplete) {
+        rejectEarly(input);
+        break;
+      }
       if (r == HeadReader::State::TooLarge) {
         protocolError({431, "request head larger than max_header_bytes"}, "headers_too_large");
         break;
@@ -72,6 +75,21 @@ void Http1ServerCodec::dispatch(evbuffer* input) {
     }
   }
   dispatching_ = false;
+}
+
+void Http1ServerCodec::rejectEarly(evbuffer* input) {
+  // A head that can never become valid (bare LF line ends, a bad request
+  // line) is answered now rather than after header_timeout. The parser
+  // reports such errors on incomplete input; it only lower-cases field
+  // names in place, which the full parse does anyway.
+  size_t n = std::min<size_t>(evbuffer_get_length(input), settings_.max_header_bytes);
+  if (n == 0) return;
+  char* data = reinterpret_cast<char*>(evbuffer_pullup(input, static_cast<ssize_t>(n)));
+  Limits limits;
+  limits.max_head_bytes = settings_.max_header_bytes;
+  HeadResult result = parseRequestHead(data, n, limits, parsed_);
+  if (result.state == HeadState::Error)
+    protocolError(result.error, errorCodeFor(result.error.status));
 }
 
 void Http1ServerCodec::onHead() {

@@ -65,6 +65,7 @@ class Http1ServerCodec : public http::ResponseEncoder {
   enum class State { Idle, Body, AwaitResponse, Done };
 
   void onHead();
+  void rejectEarly(evbuffer* input);
   void onBody(evbuffer* input);
   void protocolError(const ParseError& error, std::string_view code);
   void responseComplete();

@@ -216,6 +216,24 @@ TEST_F(ServerCodecTest, TrailerSectionLargerThanTheFramingWindow) {
   EXPECT_EQ(stream().trailers->getOr("x-t19"), std::string(1000, 'v'));
 }
 
+TEST_F(ServerCodecTest, HopelessIncompleteHeadIsRejectedAtOnce) {
+  // Bare LF line ends: the head can never become valid, so the client hears
+  // 400 now instead of after header_timeout.
+  feed("GET / HTTP/1.1\nHost: a\n");
+  ASSERT_EQ(conn_.errors.size(), 1u);
+  EXPECT_EQ(conn_.errors[0].status, 400);
+  EXPECT_TRUE(conn_.streams.empty());
+}
+
+TEST_F(ServerCodecTest, ValidIncompleteHeadWaits) {
+  feed("GET / HTTP/1.1\r\nHost: a\r\n");
+  EXPECT_TRUE(conn_.errors.empty());
+  EXPECT_TRUE(conn_.streams.empty());
+  feed("\r\n");
+  EXPECT_TRUE(conn_.errors.empty());
+  EXPECT_EQ(conn_.streams.size(), 1u);
+}
+
 TEST_F(ServerCodecTest, ChunkedBodyInSmallPiecesEndsOnce) {
   feedInPieces(
       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
