@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# User-space instructions courier spends per proxied request, counted by
+# valgrind's callgrind: steady on a noisy machine where req/s is not, so
+# use it to compare two builds of courier before and after a hot-path change.
+#
+#   bench/load/instructions.sh                 N=2000 keep-alive GET /bytes/1024
+#   COURIER=other/courier N=5000 bench/load/instructions.sh
+#
+# Runs courier twice under callgrind (100 and 100+N requests, same client)
+# and prints the difference divided by N, so start-up and shut-down cancel.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+: "${N:=2000}"
+bin=${COURIER:-$ROOT/build/courier}
+command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 1; }
+bench_init
+bench_start_upstream
+
+count_run() {  # count_run REQUESTS: prints callgrind's instruction total
+  local requests=$1 port aport out
+  port=$(bench_free_port)
+  aport=$(bench_free_port)
+  cat >"$BENCH_TMP/ir.toml" <<TOML
+[server]
+listen = "127.0.0.1:$port"
+admin = "127.0.0.1:$aport"
+workers = 1
+access_log = "off"
+[clusters.origin]
+endpoints = ["127.0.0.1:$UPSTREAM_PORT"]
+[[routes]]
+name = "all"
+match = { prefix = "/" }
+cluster = "origin"
+TOML
+  out="$BENCH_TMP/callgrind.$requests"
+  bench_start courier-callgrind "$PROXY_CPU" valgrind --tool=callgrind \
+    --callgrind-out-file="$out" "$bin" --config "$BENCH_TMP/ir.toml"
+  local pid=$BENCH_PID
+  bench_wait_http "http://127.0.0.1:$aport/ready" 60 courier-callgrind "$pid"
+  /usr/bin/python3 - "$port" "$requests" <<'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+req = b"GET /bytes/1024 HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
+for _ in range(n):
+    s.sendall(req)
+    buf = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            sys.exit("connection closed")
+        buf += chunk
+        head = buf.find(b"\r\n\r\n")
+        if head >= 0 and len(buf) >= head + 4 + 1024:
+            break
+PY
+  kill -INT "$pid"
+  wait "$pid" 2>/dev/null || true
+  awk '/^summary:/ {print $2}' "$out"
+}
+
+base=$(count_run 100)
+more=$(count_run $((N + 100)))
+echo "courier: $(( (more - base) / N )) instructions per request (user space, $N keep-alive GET /bytes/1024)"
