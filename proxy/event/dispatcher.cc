@@ -98,6 +98,16 @@ const timeval* Dispatcher::commonTimeout(std::chrono::milliseconds duration) {
   return common;
 }
 
+void Dispatcher::flushScheduled() {
+  // Index loop: a flush may schedule more, or destroy (cancel) a later socket.
+  for (size_t i = 0; i < to_flush_.size(); ++i) {
+    StreamSocket* s = to_flush_[i];
+    to_flush_[i] = nullptr;
+    if (s) s->flush();
+  }
+  to_flush_.clear();
+}
+
 void Dispatcher::runDeferred() {
   // Deleting may queue more deletions; loop until none are left.
   while (!to_delete_.empty()) {
@@ -111,13 +121,7 @@ void Dispatcher::onLate(evutil_socket_t, short, void* arg) {
   self->late_active_ = false;
   // Flush first: a connection closing after its last response is deleted
   // only once that response is on its way.
-  // Index loop: a flush may schedule more, or destroy (cancel) a later socket.
-  for (size_t i = 0; i < self->to_flush_.size(); ++i) {
-    StreamSocket* s = self->to_flush_[i];
-    self->to_flush_[i] = nullptr;
-    if (s) s->flush();
-  }
-  self->to_flush_.clear();
+  self->flushScheduled();
   self->runDeferred();
 }
 

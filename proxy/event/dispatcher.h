@@ -55,6 +55,11 @@ class Dispatcher {
   // Writes `socket`'s output late in this loop turn. This thread only.
   void scheduleFlush(StreamSocket* socket);
   void cancelFlush(StreamSocket* socket);
+  // Writes every socket scheduled so far. Sockets call it when their read
+  // handler returns, so a response leaves as soon as the event that produced
+  // it is handled instead of after the whole loop turn (which under load can
+  // hold many events and would add their time to every response's latency).
+  void flushScheduled();
   // A libevent common timeout for `duration` (see Timer::arm): timers that
   // share a duration then cost O(1) to add and remove. This thread only.
   const timeval* commonTimeout(std::chrono::milliseconds duration);

@@ -118,10 +118,15 @@ void StreamSocket::readOnce() {
   evbuffer_commit_space(input_, vec, n);
   bool destroyed = false;
   destroyed_ = &destroyed;
+  Dispatcher& dispatcher = dispatcher_;  // outlives this socket
   handler_->onSocketReadable();
-  if (destroyed) return;  // the handler closed this socket
+  if (destroyed) {  // the handler closed this socket
+    dispatcher.flushScheduled();
+    return;
+  }
   destroyed_ = nullptr;
   updateReadEvent();
+  dispatcher_.flushScheduled();
 }
 
 void StreamSocket::scheduleWrite() {
