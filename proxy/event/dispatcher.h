@@ -3,8 +3,9 @@
 // - post(): run a closure on this thread, callable from any thread;
 // - deferredDelete(): destroy an object after the current callback returns,
 //   so a connection or stream may finish itself from inside its own callback;
-// - scheduleFlush(): write a socket's queued output once, after every other
-//   event of this loop turn has run (so small writes coalesce).
+// - scheduleFlush(): write a socket's queued output once, when the current
+//   socket event has been handled (flushScheduled) or, at the latest, late
+//   in this loop turn, so the small writes one event makes coalesce.
 //
 // The base runs without libevent's locks: only post() crosses threads, and
 // it uses its own mutex and an eventfd.
@@ -52,7 +53,8 @@ class Dispatcher {
   void deferredDelete(std::unique_ptr<DeferredDeletable> object);
   // Destroys everything queued for deferred deletion now (shutdown).
   void runDeferred();
-  // Writes `socket`'s output late in this loop turn. This thread only.
+  // Writes `socket`'s output once the current event is handled, or late in
+  // this loop turn at the latest. This thread only.
   void scheduleFlush(StreamSocket* socket);
   void cancelFlush(StreamSocket* socket);
   // Writes every socket scheduled so far. Sockets call it when their read

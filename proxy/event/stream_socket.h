@@ -2,9 +2,9 @@
 // built for few syscalls per request (in place of libevent's bufferevent,
 // which pays an epoll_ctl pair and an ioctl per exchange):
 // - reads are one readv into reserved buffer space when epoll says readable;
-// - writes are queued and flushed once per event-loop turn (so a response's
-//   head and body leave in one writev); write interest is registered only
-//   when the kernel's send buffer is full.
+// - writes are queued and flushed when the event that made them has been
+//   handled (so a response's head and body leave in one writev); write
+//   interest is registered only when the kernel's send buffer is full.
 //
 // Not thread-safe: belongs to one Dispatcher's thread. Destroying it closes
 // the socket.
@@ -50,7 +50,7 @@ class StreamSocket {
   size_t outputLength() const { return evbuffer_get_length(output_); }
   int fd() const { return fd_; }
 
-  // Output was added: it is written at the end of this loop turn.
+  // Output was added: it is written when the current event is handled.
   void scheduleWrite();
   // Enables or disables reading (back-pressure, or a paused pipeline).
   void setReadEnabled(bool enabled);
