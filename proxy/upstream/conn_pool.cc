@@ -37,6 +37,8 @@ class PendingConnect : public UpstreamConnectionHandler, public event::DeferredD
     callbacks.onPoolReady(std::move(connection));
   }
   void onUpstreamReadable() override {}
+  std::list<std::unique_ptr<PendingConnect>>::iterator slot;  // in pool_.pending_
+  bool listed = true;
   void onUpstreamClosed(const std::string& error) override {
     fail(error.empty() ? "connection closed" : error.c_str(), false);
   }
@@ -68,15 +70,15 @@ PendingConnect* ConnPool::newConnection(PoolCallbacks& callbacks) {
   if (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
+    connection->idle_slot = idle_.end();
     callbacks.onPoolReady(std::move(connection));
     return nullptr;
   }
   pending_.push_back(std::make_unique<PendingConnect>(*this, callbacks));
   PendingConnect* pending = pending_.back().get();
-  pending->start();  // may fail synchronously and finish itself
-  for (const auto& p : pending_)
-    if (p.get() == pending) return pending;
-  return nullptr;
+  pending->slot = std::prev(pending_.end());
+  pending->start();                            // may fail synchronously and finish itself
+  return pending->listed ? pending : nullptr;  // still alive until deferred deletion runs
 }
 
 void ConnPool::cancel(PendingConnect* pending) {
@@ -87,12 +89,11 @@ void ConnPool::cancel(PendingConnect* pending) {
 }
 
 void ConnPool::finishPending(PendingConnect* pending) {
-  auto it = std::find_if(pending_.begin(), pending_.end(),
-                         [&](const auto& p) { return p.get() == pending; });
-  if (it == pending_.end()) return;
+  if (!pending->listed) return;
+  pending->listed = false;
   // Deferred: this often runs inside the pending connect's own callbacks.
-  dispatcher_.deferredDelete(std::move(*it));
-  pending_.erase(it);
+  dispatcher_.deferredDelete(std::move(*pending->slot));
+  pending_.erase(pending->slot);
 }
 
 void ConnPool::destroy(std::unique_ptr<UpstreamConnection> connection) {
@@ -105,26 +106,28 @@ void ConnPool::release(std::unique_ptr<UpstreamConnection> connection) {
   connection->setIdleSince(std::chrono::steady_clock::now());
   // Idle connections only listen for the peer closing them.
   connection->socket().setReadEnabled(true);
+  UpstreamConnection* c = connection.get();
   idle_.push_back(std::move(connection));
+  c->idle_slot = std::prev(idle_.end());
   if (!sweep_timer_.armed()) sweep_timer_.arm(std::chrono::milliseconds(1000));
 }
 
 void ConnPool::onIdleActivity(UpstreamConnection* connection) {
   // Data or an event on an idle connection: the peer closed it, or sent
   // something unasked. Either way it cannot carry a request.
-  auto it = std::find_if(idle_.begin(), idle_.end(),
-                         [&](const auto& c) { return c.get() == connection; });
-  if (it == idle_.end()) return;
+  auto it = connection->idle_slot;
+  if (it == idle_.end() || it->get() != connection) return;  // not idle (any more)
   destroy(std::move(*it));
   idle_.erase(it);
+  connection->idle_slot = idle_.end();
 }
 
 void ConnPool::sweepIdle() {
+  // Oldest first: the list is in release order, so stop at the first fresh one.
   auto now = std::chrono::steady_clock::now();
-  auto expired = [&](const std::unique_ptr<UpstreamConnection>& c) {
-    return now - c->idleSince() >= cluster_.idle_timeout;
-  };
-  idle_.erase(std::remove_if(idle_.begin(), idle_.end(), expired), idle_.end());
+  while (!idle_.empty() && now - idle_.front()->idleSince() >= cluster_.idle_timeout) {
+    idle_.pop_front();
+  }
   if (!idle_.empty()) sweep_timer_.arm(std::chrono::milliseconds(1000));
 }
 

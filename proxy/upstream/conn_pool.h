@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -64,8 +65,10 @@ class ConnPool {
   event::Dispatcher& dispatcher_;
   const config::ClusterConfig& cluster_;
   config::SocketAddress endpoint_;
-  std::vector<std::unique_ptr<UpstreamConnection>> idle_;  // most recent last
-  std::vector<std::unique_ptr<PendingConnect>> pending_;
+  // Lists, so a connection leaves from anywhere in O(1): a pool may hold
+  // thousands when many requests are in flight at once.
+  UpstreamConnection::IdleList idle_;  // most recently used last
+  std::list<std::unique_ptr<PendingConnect>> pending_;
   event::Timer sweep_timer_;
   uint32_t active_requests_ = 0;
 };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <list>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,9 @@ class UpstreamConnection : public event::DeferredDeletable, private event::Strea
   void countRequest() { ++requests_; }
   void setIdleSince(std::chrono::steady_clock::time_point t) { idle_since_ = t; }
   std::chrono::steady_clock::time_point idleSince() const { return idle_since_; }
+  // Where the pool keeps this connection while idle (O(1) removal).
+  using IdleList = std::list<std::unique_ptr<UpstreamConnection>>;
+  IdleList::iterator idle_slot;
 
  private:
   void onSocketReadable() override;

@@ -159,7 +159,7 @@ cluster = "app"
             R"("access_log_sample":1},)"
             R"("clusters":[{"name":"app","endpoints":[{"address":"127.0.0.1:9000",)"
             R"("resolved":"127.0.0.1:9000"}],"protocol":"http1","lb":"round_robin",)"
-            R"("connect_timeout":"1s","idle_timeout":"1m","max_idle_per_endpoint":256}],)"
+            R"("connect_timeout":"1s","idle_timeout":"1m","max_idle_per_endpoint":16384}],)"
             R"("routes":[{"name":"all","match":{"hosts":[],"path":null,"prefix":null,"regex":null,)"
             R"("methods":[],"headers":[]},"cluster":"app","timeout":"5m","prefix_rewrite":null,)"
             R"("host_rewrite":null,"filters":[]}]})");
