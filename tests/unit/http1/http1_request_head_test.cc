@@ -4,31 +4,21 @@
 #include <string>
 
 #include "proxy/http/http1_parser.h"
+#include "tests/unit/http1/head_test_util.h"
 
 namespace courier::http1 {
 namespace {
 
 using namespace std::string_literals;
 
-struct Parsed {
-  std::string buffer;  // owns the bytes the views point into
-  ParsedRequestHead head;
-  HeadResult result;
-};
+using Parsed = testing::Parsed<ParsedRequestHead>;
 
 Parsed parse(std::string text, Limits limits = {}) {
-  Parsed p;
-  p.buffer = std::move(text);
-  p.result = parseRequestHead(p.buffer.data(), p.buffer.size(), limits, p.head);
-  return p;
+  return testing::parseWith<ParsedRequestHead, parseRequestHead>(std::move(text), limits);
 }
 
-// The status of an Error result, 0 when Complete, -1 when Incomplete.
 int statusOf(const std::string& text, Limits limits = {}) {
-  Parsed p = parse(text, limits);
-  if (p.result.state == HeadState::Complete) return 0;
-  if (p.result.state == HeadState::Incomplete) return -1;
-  return p.result.error.status;
+  return testing::statusOf(parse(text, limits));
 }
 
 std::string withField(std::string_view field) {

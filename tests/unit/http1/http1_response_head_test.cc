@@ -4,29 +4,19 @@
 #include <string>
 
 #include "proxy/http/http1_parser.h"
+#include "tests/unit/http1/head_test_util.h"
 
 namespace courier::http1 {
 namespace {
 
-struct Parsed {
-  std::string buffer;
-  ParsedResponseHead head;
-  HeadResult result;
-};
+using Parsed = testing::Parsed<ParsedResponseHead>;
 
 Parsed parse(std::string text, Limits limits = {}) {
-  Parsed p;
-  p.buffer = std::move(text);
-  p.result = parseResponseHead(p.buffer.data(), p.buffer.size(), limits, p.head);
-  return p;
+  return testing::parseWith<ParsedResponseHead, parseResponseHead>(std::move(text), limits);
 }
 
-// The status of an Error result, 0 when Complete, -1 when Incomplete.
 int statusOf(const std::string& text, Limits limits = {}) {
-  Parsed p = parse(text, limits);
-  if (p.result.state == HeadState::Complete) return 0;
-  if (p.result.state == HeadState::Incomplete) return -1;
-  return p.result.error.status;
+  return testing::statusOf(parse(text, limits));
 }
 
 std::string withField(std::string_view field) {
