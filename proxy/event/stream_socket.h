@@ -63,7 +63,6 @@ class StreamSocket {
   void notifyWhenDrained(size_t low);
   // Sends FIN after the queued output (half-close).
   void shutdownWrite();
-  bool closed() const { return fd_ < 0; }
 
   // Dispatcher: write what is queued now.
   void flush();

@@ -38,7 +38,6 @@ class Http1ClientCodec {
   // The upstream closed its side. True if that legally ended the response.
   bool onUpstreamClosed();
 
-  bool responseStarted() const { return state_ != State::Head; }
   bool responseComplete() const { return state_ == State::Done; }
   bool requestComplete() const { return request_complete_; }
   // May this connection carry another request?

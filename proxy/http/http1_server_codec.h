@@ -41,9 +41,7 @@ class Http1ServerCodec : public http::ResponseEncoder {
 
   // Parses what `input` holds, as far as the current state allows.
   void dispatch(evbuffer* input);
-  // The peer closed its side; ends an until-close body (never for requests).
-  bool inMessage() const { return state_ != State::Idle; }
-  // Is a request head partly received (for the 408 header timeout)?
+  // Is the codec waiting for (the rest of) a request head? (header timeout)
   bool awaitingHead() const { return state_ == State::Idle; }
   bool keepAlive() const { return keep_alive_; }
   // Make the next response close the connection (drain).
@@ -53,7 +51,6 @@ class Http1ServerCodec : public http::ResponseEncoder {
   // After onResponseComplete with keepAlive(): accept the next request.
   void resetForNextRequest();
   bool requestComplete() const { return state_ == State::AwaitResponse || state_ == State::Done; }
-  bool responseStarted() const { return response_started_; }
 
   // http::ResponseEncoder
   void encodeHeaders(const http::ResponseHeaders& headers, bool end_stream) override;

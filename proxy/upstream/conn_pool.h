@@ -53,7 +53,6 @@ class ConnPool {
   uint32_t activeRequests() const { return active_requests_; }
   void requestStarted() { ++active_requests_; }
   void requestFinished() { --active_requests_; }
-  size_t idleCount() const { return idle_.size(); }
   // Close every idle connection (drain and shutdown).
   void closeIdle() { idle_.clear(); }
 

@@ -42,7 +42,6 @@ class UpstreamConnection : public event::DeferredDeletable, private event::Strea
   event::StreamSocket& socket() { return socket_; }
   evbuffer* input() const { return socket_.input(); }
   evbuffer* output() const { return socket_.output(); }
-  ConnPool& pool() const { return pool_; }
   // Has this connection carried a request before (a reused keep-alive one)?
   bool reused() const { return requests_ > 0; }
   void countRequest() { ++requests_; }
