@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -13,6 +14,13 @@ namespace courier::server {
 namespace {
 constexpr size_t kFlushBytes = PIPE_BUF;
 constexpr std::chrono::milliseconds kFlushDelay{50};
+
+// Appends without the temporary strings std::to_string would make per line.
+void appendNumber(std::string& out, uint64_t value) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
 }  // namespace
 
 AccessLog::AccessLog(event_base* base, const config::AccessLogConfig& config, int fd)
@@ -56,7 +64,7 @@ void AccessLog::log(const http::RequestHeaders* request, const http::StreamInfo&
   buffer_ +=
       info.downstream_http_major == 2 ? ",\"protocol\":\"HTTP/2\"" : ",\"protocol\":\"HTTP/1.1\"";
   buffer_ += ",\"status\":";
-  buffer_ += std::to_string(info.response_code);
+  appendNumber(buffer_, static_cast<uint64_t>(info.response_code));
   buffer_ += ",\"route\":";
   json::appendString(buffer_, info.route ? std::string_view(info.route->name) : "");
   buffer_ += ",\"upstream\":";
@@ -64,8 +72,10 @@ void AccessLog::log(const http::RequestHeaders* request, const http::StreamInfo&
   char num[64];
   snprintf(num, sizeof num, ",\"duration_ms\":%.3f", ms);
   buffer_ += num;
-  buffer_ += ",\"bytes_in\":" + std::to_string(info.request_body_bytes);
-  buffer_ += ",\"bytes_out\":" + std::to_string(info.response_body_bytes);
+  buffer_ += ",\"bytes_in\":";
+  appendNumber(buffer_, info.request_body_bytes);
+  buffer_ += ",\"bytes_out\":";
+  appendNumber(buffer_, info.response_body_bytes);
   if (!info.details.empty()) {
     buffer_ += ",\"details\":";
     json::appendString(buffer_, info.details);
