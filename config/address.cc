@@ -92,8 +92,8 @@ std::string formatResolved(const SocketAddress& address) {
   return {};
 }
 
-Result<std::string, std::string> validateCidr(std::string_view text) {
-  using R = Result<std::string, std::string>;
+Result<Cidr, std::string> parseCidr(std::string_view text) {
+  using R = Result<Cidr, std::string>;
   const std::string kExpected =
       "expected an address or CIDR range like \"10.0.0.0/8\" or "
       "\"fd00::/8\", got " +
@@ -126,7 +126,12 @@ Result<std::string, std::string> validateCidr(std::string_view text) {
     return R::failure(quoted(text) + " has host bits set (did you mean \"" + buf + "/" +
                       std::to_string(bits) + "\"?)");
   }
-  return std::string(text);
+  Cidr cidr;
+  cidr.text = std::string(text);
+  cidr.family = family;
+  memcpy(cidr.network, bytes, family == AF_INET ? 4 : 16);
+  cidr.prefix_bits = bits;
+  return cidr;
 }
 
 }  // namespace courier::config

@@ -25,6 +25,6 @@ std::string formatResolved(const SocketAddress& address);
 // Checks "10.0.0.0/8", "fd00::/8" or a bare address (a single host). Host
 // bits set below the prefix ("10.0.0.1/8") are an error: they are almost
 // always a typo for another range, and the message suggests the network.
-Result<std::string, std::string> validateCidr(std::string_view text);
+Result<Cidr, std::string> parseCidr(std::string_view text);
 
 }  // namespace courier::config

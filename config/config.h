@@ -31,6 +31,24 @@ struct SocketAddress {
   socklen_t len = 0;
 };
 
+// An address range from the config ("10.0.0.0/8", "fd00::/8", or one host).
+struct Cidr {
+  std::string text;          // as written
+  int family = 0;            // AF_INET or AF_INET6
+  uint8_t network[16] = {};  // host bits zero; the first 4 bytes for AF_INET
+  unsigned prefix_bits = 0;
+  // `addr` is 4 (AF_INET) or 16 (AF_INET6) bytes in network order.
+  bool contains(int addr_family, const uint8_t* addr) const {
+    if (addr_family != family) return false;
+    unsigned full = prefix_bits / 8, rest = prefix_bits % 8;
+    for (unsigned i = 0; i < full; ++i)
+      if (addr[i] != network[i]) return false;
+    if (rest == 0) return true;
+    uint8_t mask = static_cast<uint8_t>(0xff00u >> rest);
+    return (addr[full] & mask) == network[full];
+  }
+};
+
 struct AccessLogConfig {
   bool enabled = true;  // [server] access_log = "stdout" | "off"
   double sample = 1.0;  // [server] access_log_sample, fraction of requests logged
@@ -46,8 +64,8 @@ struct ServerConfig {
   uint32_t max_header_bytes = 65536;
   uint64_t max_body_bytes = 16ull << 20;
   Duration drain_timeout{15'000};
-  std::vector<std::string> trusted_proxies;  // CIDRs, for x-forwarded-for
-  std::string admin_token_file;              // optional bearer token for mutating admin calls
+  std::vector<Cidr> trusted_proxies;  // peers whose x-forwarded-for is believed
+  std::string admin_token_file;       // optional bearer token for mutating admin calls
   AccessLogConfig access_log;
 };
 
@@ -111,10 +129,24 @@ struct RouteConfig {
   std::vector<std::shared_ptr<const FilterConfig>> filters;
 };
 
+// [redis]: the shared store behind scope = "redis" limits (and the cache's
+// L2). Parsed from url = "redis://[[user]:password@]host[:port][/db]".
+struct RedisConfig {
+  std::string url;   // as written (the password is masked in /config)
+  std::string host;  // name or address; resolved when connecting
+  uint16_t port = 6379;
+  unsigned db = 0;
+  std::string username;  // Redis 6 ACL user; empty = AUTH with the password only
+  std::string password;  // empty = no AUTH
+  Duration timeout{25};  // per command: after this the caller falls back
+  Duration connect_timeout{1'000};
+};
+
 struct Config {
   std::string source_path;  // file it was loaded from
   std::string source_text;  // the file's text (admin /config shows it)
   ServerConfig server;
+  std::optional<RedisConfig> redis;  // absent without a [redis] section
   std::vector<ClusterConfig> clusters;
   std::vector<RouteConfig> routes;
 

@@ -33,7 +33,9 @@ void writeServer(JsonWriter& w, const ServerConfig& s) {
   w.key("max_header_bytes").integer(s.max_header_bytes);
   w.key("max_body_bytes").integer(s.max_body_bytes);
   writeDuration(w, "drain_timeout", s.drain_timeout);
-  w.key("trusted_proxies").stringArray(s.trusted_proxies);
+  std::vector<std::string> trusted;
+  for (const Cidr& c : s.trusted_proxies) trusted.push_back(c.text);
+  w.key("trusted_proxies").stringArray(trusted);
   w.key("admin_token_file");
   if (s.admin_token_file.empty())
     w.null();
@@ -41,6 +43,23 @@ void writeServer(JsonWriter& w, const ServerConfig& s) {
     w.string(s.admin_token_file);
   w.key("access_log").string(s.access_log.enabled ? "stdout" : "off");
   w.key("access_log_sample").number(s.access_log.sample);
+  w.endObject();
+}
+
+// The password never leaves the process: /config is often pasted into tickets.
+void writeRedis(JsonWriter& w, const std::optional<RedisConfig>& r) {
+  if (!r) {
+    w.null();
+    return;
+  }
+  w.beginObject();
+  w.key("host").string(r->host);
+  w.key("port").integer(r->port);
+  w.key("db").integer(r->db);
+  w.key("username").string(r->username);
+  w.key("password").string(r->password.empty() ? "" : "(set)");
+  writeDuration(w, "timeout", r->timeout);
+  writeDuration(w, "connect_timeout", r->connect_timeout);
   w.endObject();
 }
 
@@ -119,6 +138,8 @@ std::string renderConfigJson(const Config& config) {
   w.key("source_path").string(config.source_path);
   w.key("server");
   writeServer(w, config.server);
+  w.key("redis");
+  writeRedis(w, config.redis);
   w.key("clusters").beginArray();
   for (const auto& c : config.clusters) writeCluster(w, c);
   w.endArray();

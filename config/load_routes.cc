@@ -12,7 +12,7 @@ constexpr std::string_view kRouteKeys[] = {"name",    "match",          "cluster
                                            "timeout", "prefix_rewrite", "host_rewrite"};
 // SPEC route keys whose features arrive in later builds.
 constexpr std::string_view kUnsupportedRouteKeys[] = {
-    "cache", "rate_limit", "compression", "batch", "retry", "idempotency", "stream_idle_timeout",
+    "cache", "compression", "batch", "retry", "idempotency", "stream_idle_timeout",
 };
 
 bool contains(std::span<const std::string_view> list, std::string_view key) {
@@ -134,6 +134,7 @@ void loadRoute(ParseContext& ctx, const toml::table& t, std::span<const FilterFa
   resolveCluster(ctx, t, config, route);
   ctx.readDuration(t, "timeout", route.timeout, Duration{1});
   readRewrites(ctx, t, route);
+  ctx.setRouteName(route.name);
   loadFilters(ctx, t, filters, route);
 }
 

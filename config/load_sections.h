@@ -17,6 +17,8 @@ namespace courier::config {
 
 // [server]; fills defaults for absent keys (including listen/admin).
 void loadServer(ParseContext& ctx, const toml::table& root, ServerConfig& server);
+// [redis]; leaves `out` empty when the section is absent.
+void loadRedis(ParseContext& ctx, const toml::table& root, std::optional<RedisConfig>& out);
 // [clusters.<name>]; a cluster with errors is still added, so routes that
 // name it do not report a second, misleading "unknown cluster".
 void loadClusters(ParseContext& ctx, const toml::table& root, std::vector<ClusterConfig>& out);

@@ -77,7 +77,7 @@ void readTrustedProxies(ParseContext& ctx, const toml::table& t, ServerConfig& s
     auto item_scope = ctx.enter(i);
     auto text = ctx.string((*arr)[i]);
     if (!text) continue;
-    auto cidr = validateCidr(*text);
+    auto cidr = parseCidr(*text);
     if (cidr)
       server.trusted_proxies.push_back(std::move(*cidr));
     else

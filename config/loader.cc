@@ -73,12 +73,15 @@ LoadResult loadConfigString(std::string_view text, std::string_view path_for_err
   }
   const toml::table& root = parsed.table();
   ParseContext ctx(path_for_errors, text);
-  ctx.rejectUnknownKeys(root, {"server", "clusters", "routes"}, {"redis", "cache", "compression"});
+  ctx.rejectUnknownKeys(root, {"server", "redis", "clusters", "routes"}, {"cache", "compression"});
 
   auto config = std::make_shared<Config>();
   config->source_path = std::string(path_for_errors);
   config->source_text = std::string(text);
   loadServer(ctx, root, config->server);
+  loadRedis(ctx, root, config->redis);
+  // Filters that need Redis (scope = "redis" limits) check this.
+  ctx.setRedisConfigured(config->redis.has_value() || root.get("redis") != nullptr);
   loadClusters(ctx, root, config->clusters);
   loadRoutes(ctx, root, filters, *config);
 

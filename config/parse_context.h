@@ -138,6 +138,14 @@ class ParseContext {
     return v.has_value();
   }
 
+  // The name of the route whose filters are being parsed (filters that keep
+  // state across reloads or in Redis key it by route name, not position).
+  void setRouteName(std::string name) { route_name_ = std::move(name); }
+  const std::string& routeName() const { return route_name_; }
+  // Whether the document has a [redis] section (set before routes load).
+  void setRedisConfigured(bool yes) { redis_configured_ = yes; }
+  bool redisConfigured() const { return redis_configured_; }
+
   const std::string& file() const { return file_; }
   std::string_view sourceText() const { return source_text_; }
 
@@ -148,6 +156,8 @@ class ParseContext {
   std::string_view source_text_;
   std::string path_;
   std::vector<ConfigError> errors_;
+  bool redis_configured_ = false;
+  std::string route_name_;
 };
 
 // "a string", "an integer", "a table" ... for type errors.

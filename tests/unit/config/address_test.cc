@@ -49,29 +49,28 @@ TEST(ResolveSocketAddress, RejectsMalformedAddresses) {
       err("no-such-host.invalid:80").starts_with("cannot resolve \"no-such-host.invalid\": "));
 }
 
-TEST(ValidateCidr, AcceptsRangesAndHosts) {
+TEST(ParseCidr, AcceptsRangesAndHosts) {
   for (const char* ok : {"10.0.0.0/8", "192.168.1.0/24", "0.0.0.0/0", "10.1.2.3", "10.1.2.3/32",
                          "fd00::/8", "::1/128", "::1", "2001:db8::/32"}) {
-    auto r = validateCidr(ok);
+    auto r = parseCidr(ok);
     EXPECT_TRUE(r.ok()) << ok << ": " << (r.ok() ? "" : r.error());
   }
 }
 
-TEST(ValidateCidr, RejectsBadRanges) {
-  EXPECT_EQ(validateCidr("10.0.0.1/8").error(),
+TEST(ParseCidr, RejectsBadRanges) {
+  EXPECT_EQ(parseCidr("10.0.0.1/8").error(),
             "\"10.0.0.1/8\" has host bits set (did you mean \"10.0.0.0/8\"?)");
-  EXPECT_EQ(validateCidr("fd00::1/8").error(),
+  EXPECT_EQ(parseCidr("fd00::1/8").error(),
             "\"fd00::1/8\" has host bits set (did you mean \"fd00::/8\"?)");
-  EXPECT_EQ(validateCidr("10.0.0.0/33").error(),
+  EXPECT_EQ(parseCidr("10.0.0.0/33").error(),
             "bad prefix length in \"10.0.0.0/33\" (expected 0-32)");
-  EXPECT_EQ(validateCidr("::/129").error(), "bad prefix length in \"::/129\" (expected 0-128)");
-  EXPECT_EQ(validateCidr("10.0.0.0/").error(),
-            "bad prefix length in \"10.0.0.0/\" (expected 0-32)");
-  EXPECT_EQ(validateCidr("10.0.0/8").error(),
+  EXPECT_EQ(parseCidr("::/129").error(), "bad prefix length in \"::/129\" (expected 0-128)");
+  EXPECT_EQ(parseCidr("10.0.0.0/").error(), "bad prefix length in \"10.0.0.0/\" (expected 0-32)");
+  EXPECT_EQ(parseCidr("10.0.0/8").error(),
             "expected an address or CIDR range like \"10.0.0.0/8\" or \"fd00::/8\", got "
             "\"10.0.0/8\"");
-  EXPECT_FALSE(validateCidr("localhost").ok());
-  EXPECT_FALSE(validateCidr("").ok());
+  EXPECT_FALSE(parseCidr("localhost").ok());
+  EXPECT_FALSE(parseCidr("").ok());
 }
 
 }  // namespace

@@ -102,7 +102,14 @@ access_log_sample = 0.25
   EXPECT_EQ(s.max_header_bytes, 8192u);
   EXPECT_EQ(s.max_body_bytes, 1048576u);
   EXPECT_EQ(s.drain_timeout, Duration(0));
-  EXPECT_EQ(s.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8", "192.168.1.7"}));
+  std::vector<std::string> trusted;
+  for (const auto& c : s.trusted_proxies) trusted.push_back(c.text);
+  EXPECT_EQ(trusted, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8", "192.168.1.7"}));
+  ASSERT_EQ(s.trusted_proxies.size(), 3u);
+  EXPECT_EQ(s.trusted_proxies[0].family, AF_INET);
+  EXPECT_EQ(s.trusted_proxies[0].prefix_bits, 8u);
+  EXPECT_EQ(s.trusted_proxies[1].family, AF_INET6);
+  EXPECT_EQ(s.trusted_proxies[2].prefix_bits, 32u);
   EXPECT_FALSE(s.access_log.enabled);
   EXPECT_EQ(s.access_log.sample, 0.25);
 }
