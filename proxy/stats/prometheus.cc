@@ -1,6 +1,8 @@
 #include "proxy/stats/prometheus.h"
 
+#include <array>
 #include <charconv>
+#include <span>
 #include <vector>
 
 namespace courier::stats {
@@ -93,6 +95,28 @@ void appendSample(std::string& out, std::string_view name, std::string_view labe
   out += '\n';
 }
 
+// A counter family with one extra label whose values are a fixed enum. Only
+// routes that recorded something are listed: most routes have no limits.
+template <size_t N, typename Values>
+void renderRouteCounters(std::string& out, std::string_view name, std::string_view help,
+                         std::string_view label, const std::array<std::string_view, N>& names,
+                         const std::vector<std::string>& route_labels,
+                         const std::vector<RouteTotals>& routes, Values values) {
+  appendHeader(out, name, "counter", help);
+  for (size_t r = 0; r < routes.size(); ++r) {
+    std::span<const uint64_t> v = values(routes[r]);
+    bool any = false;
+    for (uint64_t n : v) any = any || n != 0;
+    if (!any) continue;
+    for (size_t i = 0; i < N; ++i) {
+      std::string series = route_labels[r];
+      series += ',';
+      series += labelPair(label, names[i]);
+      appendSample(out, name, series, v[i]);
+    }
+  }
+}
+
 void renderRoutes(const StatsSnapshot& s, std::string& out) {
   std::vector<std::string> labels;
   labels.reserve(s.routes.size());
@@ -131,6 +155,16 @@ void renderRoutes(const StatsSnapshot& s, std::string& out) {
   appendHeader(out, kActive, "gauge", "Requests in flight, by route.");
   for (size_t r = 0; r < s.routes.size(); ++r)
     appendSample(out, kActive, labels[r], s.routes[r].active);
+
+  renderRouteCounters(out, "courier_ratelimit_decisions_total",
+                      "Rate-limit decisions on limited routes, by route and decision.", "decision",
+                      kRateLimitDecisionNames, labels, s.routes,
+                      [](const RouteTotals& r) { return std::span(r.ratelimit_decisions); });
+  renderRouteCounters(
+      out, "courier_ratelimit_fallbacks_total",
+      "scope = \"redis\" limits decided by the local bucket because Redis failed, by reason.",
+      "reason", kRateLimitFallbackNames, labels, s.routes,
+      [](const RouteTotals& r) { return std::span(r.ratelimit_fallbacks); });
 }
 
 void renderClusters(const StatsSnapshot& s, std::string& out) {
@@ -173,6 +207,11 @@ void renderGlobals(const StatsSnapshot& s, const BuildInfo& build, std::string& 
   appendHeader(out, kLocal, "counter", "Error replies courier generated itself, by error code.");
   for (size_t i = 0; i < kLocalReplyCount; ++i)
     appendSample(out, kLocal, labelPair("error", kLocalReplyNames[i]), s.local_replies[i]);
+
+  static constexpr std::string_view kRedis = "courier_redis_errors_total";
+  appendHeader(out, kRedis, "counter", "Failed Redis operations, by operation.");
+  for (size_t i = 0; i < kRedisOpCount; ++i)
+    appendSample(out, kRedis, labelPair("op", kRedisOpNames[i]), s.redis_errors[i]);
 
   static constexpr std::string_view kReloads = "courier_config_reloads_total";
   appendHeader(out, kReloads, "counter", "Configuration reload attempts, by result.");

@@ -20,6 +20,10 @@ void addRoute(RouteTotals& into, const RouteTotals& from) {
   into.duration.add(from.duration);
   into.first_byte.add(from.first_byte);
   into.active += from.active;
+  for (size_t i = 0; i < kRateLimitDecisionCount; ++i)
+    into.ratelimit_decisions[i] += from.ratelimit_decisions[i];
+  for (size_t i = 0; i < kRateLimitFallbackCount; ++i)
+    into.ratelimit_fallbacks[i] += from.ratelimit_fallbacks[i];
 }
 
 }  // namespace
@@ -43,6 +47,10 @@ void StatsSnapshot::addShard(const WorkerStats& shard) {
     into.duration.add(from.duration);
     into.first_byte.add(from.first_byte);
     into.active += from.active.load();
+    for (size_t i = 0; i < kRateLimitDecisionCount; ++i)
+      into.ratelimit_decisions[i] += from.ratelimit_decisions[i].load();
+    for (size_t i = 0; i < kRateLimitFallbackCount; ++i)
+      into.ratelimit_fallbacks[i] += from.ratelimit_fallbacks[i].load();
   }
   for (size_t c = 0; c < clusters.size(); ++c) {
     const ClusterShard& from = shard.cluster(c);
@@ -56,6 +64,7 @@ void StatsSnapshot::addShard(const WorkerStats& shard) {
   rx_bytes += shard.rxBytes();
   tx_bytes += shard.txBytes();
   for (size_t i = 0; i < kLocalReplyCount; ++i) local_replies[i] += shard.localReplies(i);
+  for (size_t i = 0; i < kRedisOpCount; ++i) redis_errors[i] += shard.redisErrors(i);
 }
 
 void StatsSnapshot::mergeByName(const StatsSnapshot& other) {
@@ -74,6 +83,7 @@ void StatsSnapshot::mergeByName(const StatsSnapshot& other) {
   rx_bytes += other.rx_bytes;
   tx_bytes += other.tx_bytes;
   for (size_t i = 0; i < kLocalReplyCount; ++i) local_replies[i] += other.local_replies[i];
+  for (size_t i = 0; i < kRedisOpCount; ++i) redis_errors[i] += other.redis_errors[i];
   reloads_ok += other.reloads_ok;
   reloads_failed += other.reloads_failed;
 }

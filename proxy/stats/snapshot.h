@@ -20,6 +20,8 @@ struct RouteTotals {
   HistogramData duration;
   HistogramData first_byte;
   int64_t active = 0;
+  std::array<uint64_t, kRateLimitDecisionCount> ratelimit_decisions{};
+  std::array<uint64_t, kRateLimitFallbackCount> ratelimit_fallbacks{};
 
   uint64_t requests() const { return duration.count(); }
 };
@@ -39,6 +41,7 @@ struct StatsSnapshot {
   uint64_t rx_bytes = 0;
   uint64_t tx_bytes = 0;
   std::array<uint64_t, kLocalReplyCount> local_replies{};
+  std::array<uint64_t, kRedisOpCount> redis_errors{};
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
 

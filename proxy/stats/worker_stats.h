@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "proxy/stats/counter.h"
+#include "proxy/stats/feature_stats.h"
 #include "proxy/stats/histogram.h"
 #include "proxy/stats/local_reply.h"
 
@@ -34,6 +35,8 @@ struct RouteShard {
   HistogramShard duration;                      // request start to response end
   HistogramShard first_byte;                    // request start to first upstream byte
   Gauge active;
+  std::array<Counter, kRateLimitDecisionCount> ratelimit_decisions;
+  std::array<Counter, kRateLimitFallbackCount> ratelimit_fallbacks;
 };
 
 struct ClusterShard {
@@ -91,6 +94,13 @@ class alignas(64) WorkerStats {
     tx_bytes_.add(tx);
   }
   void recordLocalReply(LocalReply reply) { local_replies_[static_cast<size_t>(reply)].add(); }
+  void recordRateLimit(size_t route, RateLimitDecision d) {
+    routeShard(route).ratelimit_decisions[static_cast<size_t>(d)].add();
+  }
+  void recordRateLimitFallback(size_t route, RateLimitFallback why) {
+    routeShard(route).ratelimit_fallbacks[static_cast<size_t>(why)].add();
+  }
+  void recordRedisError(RedisOp op) { redis_errors_[static_cast<size_t>(op)].add(); }
 
   // --- Read side: any thread. ---
   size_t routeCount() const { return route_count_; }
@@ -102,6 +112,7 @@ class alignas(64) WorkerStats {
   uint64_t rxBytes() const { return rx_bytes_.load(); }
   uint64_t txBytes() const { return tx_bytes_.load(); }
   uint64_t localReplies(size_t i) const { return local_replies_[i].load(); }
+  uint64_t redisErrors(size_t i) const { return redis_errors_[i].load(); }
 
  private:
   // const: the arrays are reached through pointers, so this is shallow.
@@ -126,6 +137,7 @@ class alignas(64) WorkerStats {
   Counter rx_bytes_{};
   Counter tx_bytes_{};
   std::array<Counter, kLocalReplyCount> local_replies_{};
+  std::array<Counter, kRedisOpCount> redis_errors_{};
 };
 
 }  // namespace courier::stats

@@ -46,6 +46,11 @@ TEST(Prometheus, GoldenTinyStore) {
   w.addBytes(10, 20);
   w.recordLocalReply(LocalReply::NoRoute);
   w.recordLocalReply(LocalReply::UpstreamUnavailable);
+  w.recordRateLimit(0, RateLimitDecision::Allowed);
+  w.recordRateLimit(0, RateLimitDecision::Allowed);
+  w.recordRateLimit(0, RateLimitDecision::Limited);
+  w.recordRateLimitFallback(0, RateLimitFallback::Timeout);
+  w.recordRedisError(RedisOp::RateLimit);
   store.recordConfigReload(true);
   store.recordConfigReload(false);
   store.recordConfigReload(false);
