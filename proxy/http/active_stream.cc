@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "proxy/common/log.h"
+#include "proxy/http/client_address.h"
 #include "proxy/http/local_reply.h"
 #include "proxy/http/router_filter.h"
 #include "proxy/router/route_table.h"
@@ -62,6 +63,9 @@ void ActiveStream::setForwardingHeaders() {
     info_.request_id = newRequestId(ctx_.rng);
     h.set("x-request-id", info_.request_id);
   }
+  // Before our own hop is appended: that one is the peer, not a claim.
+  info_.client_address =
+      effectiveClientAddress(info_.downstream_address, h, gen_->config->server.trusted_proxies);
   // Append the peer to x-forwarded-for (RFC 7239's predecessor, as every proxy does).
   bool appended = false;
   for (auto& f : h.mutableFields()) {
@@ -90,6 +94,9 @@ void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool e
     sendLocalReply(404, "no_route", "no route matches this request", "no_route");
     return;
   }
+  services_.stats = gen_->stats;
+  services_.route_stats_index = route->index;
+  services_.redis = gen_->redis.get();
   chain_ = std::make_unique<FilterChain>(*this, gen_->config->server.max_body_bytes);
   for (const auto& filter_config : route->filters) chain_->add(filter_config->createFilter());
   chain_->add(std::make_unique<RouterFilter>(ctx_, *gen_, *route));
@@ -129,23 +136,29 @@ void ActiveStream::sinkTrailers(HeaderMap& trailers) {
 }
 
 void ActiveStream::sendLocalReply(int status, std::string_view error, std::string_view message,
-                                  std::string_view details) {
+                                  std::string_view details, ExtraHeaders extra) {
   if (info_.details.empty()) info_.details = details.empty() ? error : details;
   stats::localReply(*gen_, error);
-  if (chain_) chain_->destroy();
   if (response_started_) {
+    if (chain_) chain_->destroy();
     // Too late for a clean answer; cutting the response is the honest signal.
     encoder_.resetStream();
     return;
   }
-  writeLocalReply(status, error, message);
+  writeLocalReply(status, error, message, extra);
 }
 
-void ActiveStream::writeLocalReply(int status, std::string_view error, std::string_view message) {
+void ActiveStream::writeLocalReply(int status, std::string_view error, std::string_view message,
+                                   ExtraHeaders extra) {
   if (info_.request_id.empty()) info_.request_id = newRequestId(ctx_.rng);  // unparsed request
   Buffer body;
   body.add(localReplyBody(error, message, info_.request_id));
   response_headers_ = localReplyHeaders(status, body.length());
+  for (const auto& [name, value] : extra) response_headers_->headers.add(name, value);
+  if (chain_) {
+    chain_->onLocalReply(*response_headers_);
+    chain_->destroy();
+  }
   response_started_ = true;
   info_.response_code = status;
   encoder_.encodeHeaders(*response_headers_, false);

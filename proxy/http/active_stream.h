@@ -52,9 +52,10 @@ class ActiveStream : public event::DeferredDeletable,
   void sinkData(Buffer& data, bool end_stream) override;
   void sinkTrailers(HeaderMap& trailers) override;
   void sendLocalReply(int status, std::string_view error, std::string_view message,
-                      std::string_view details) override;
+                      std::string_view details, ExtraHeaders extra = {}) override;
   StreamInfo& streamInfo() override { return info_; }
   event_base* eventBase() override;
+  const WorkerServices& workerServices() override { return services_; }
   void setDownstreamReadEnabled(bool enabled) override {
     connection_.setDownstreamReadEnabled(enabled);
   }
@@ -70,13 +71,15 @@ class ActiveStream : public event::DeferredDeletable,
 
  private:
   void setForwardingHeaders();
-  void writeLocalReply(int status, std::string_view error, std::string_view message);
+  void writeLocalReply(int status, std::string_view error, std::string_view message,
+                       ExtraHeaders extra);
 
   WorkerContext& ctx_;
   std::shared_ptr<Generation> gen_;  // the config this stream runs under
   ResponseEncoder& encoder_;
   StreamConnection& connection_;
   StreamInfo info_;
+  WorkerServices services_;
   std::unique_ptr<RequestHeaders> request_headers_;
   std::unique_ptr<HeaderMap> request_trailers_;
   std::unique_ptr<ResponseHeaders> response_headers_;

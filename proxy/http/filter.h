@@ -27,8 +27,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "proxy/buffer/buffer.h"
 #include "proxy/http/header_map.h"
@@ -37,6 +39,12 @@ struct event_base;
 
 namespace courier::config {
 struct RouteConfig;
+}
+namespace courier::redis {
+class Client;
+}
+namespace courier::stats {
+class WorkerStats;
 }
 
 namespace courier::http {
@@ -49,6 +57,9 @@ enum class FilterTrailersStatus { Continue, StopIteration };
 struct StreamInfo {
   std::string request_id;          // x-request-id (kept if the client sent one)
   std::string downstream_address;  // peer IP as text
+  // The client as courier believes it: the peer, or, when the peer is one of
+  // [server] trusted_proxies, the right-most untrusted x-forwarded-for hop.
+  std::string client_address;
   // The request as the client sent it (filters and the router may rewrite
   // the headers); views into the request head, valid for the stream's life.
   std::string_view client_path;
@@ -63,6 +74,17 @@ struct StreamInfo {
   std::string details;  // why courier answered itself, if it did
 };
 
+// Extra response fields for a local reply, e.g. Retry-After on a 429.
+using ExtraHeaders = std::span<const std::pair<std::string_view, std::string_view>>;
+
+// Per-worker facilities a filter may use. Valid for the stream's life; they
+// belong to the config generation the stream runs under.
+struct WorkerServices {
+  stats::WorkerStats* stats = nullptr;  // this worker's shard
+  size_t route_stats_index = 0;         // the stream's route in `stats` (when routed)
+  redis::Client* redis = nullptr;       // nullptr when the config has no [redis]
+};
+
 class StreamFilterCallbacks {
  public:
   virtual ~StreamFilterCallbacks() = default;
@@ -72,7 +94,7 @@ class StreamFilterCallbacks {
   // Ends the stream with a JSON error reply (`error` is a SPEC error code,
   // e.g. "rate_limited"); `details` goes to the access log.
   virtual void sendLocalReply(int status, std::string_view error, std::string_view message,
-                              std::string_view details = {}) = 0;
+                              std::string_view details = {}, ExtraHeaders extra = {}) = 0;
   // Answer the stream from this filter (e.g. a cache hit): the response
   // walks the encode side from this filter upwards.
   virtual void encodeHeaders(std::unique_ptr<ResponseHeaders> headers, bool end_stream) = 0;
@@ -83,6 +105,7 @@ class StreamFilterCallbacks {
   virtual StreamInfo& streamInfo() = 0;
   // The worker's event loop, for timers and async clients.
   virtual event_base* eventBase() = 0;
+  virtual const WorkerServices& workerServices() = 0;
   // Back-pressure: the upstream side asks the downstream connection to stop
   // (false) or resume (true) reading request bytes.
   virtual void setDownstreamReadEnabled(bool enabled) = 0;
@@ -115,6 +138,10 @@ class StreamFilter {
   // The downstream connection's write buffer went over (true) or back under
   // (false) its high-water mark: stop/resume producing response bytes.
   virtual void onDownstreamWatermark(bool /*above_high*/) {}
+  // courier answers this stream itself (a 404, 429, 503 ...): the reply's
+  // head, before it is written. The reply skips the encode callbacks, so a
+  // filter that marks every response (e.g. RateLimit-* fields) does it here.
+  virtual void onLocalReply(ResponseHeaders& /*headers*/) {}
   // The stream ends (completed or reset); no callbacks after this.
   virtual void onDestroy() {}
 

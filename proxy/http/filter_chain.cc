@@ -16,8 +16,8 @@ class FilterChain::Slot : public StreamFilterCallbacks {
   void continueDecoding() override { chain_.continueDecoding(index_); }
   void continueEncoding() override { chain_.continueEncoding(index_); }
   void sendLocalReply(int status, std::string_view error, std::string_view message,
-                      std::string_view details) override {
-    chain_.owner_.sendLocalReply(status, error, message, details);
+                      std::string_view details, ExtraHeaders extra) override {
+    chain_.owner_.sendLocalReply(status, error, message, details, extra);
   }
   void encodeHeaders(std::unique_ptr<ResponseHeaders> headers, bool end_stream) override {
     chain_.owner_.setResponseHeaders(std::move(headers));
@@ -33,6 +33,7 @@ class FilterChain::Slot : public StreamFilterCallbacks {
   RequestHeaders* requestHeaders() override { return chain_.owner_.requestHeaders(); }
   StreamInfo& streamInfo() override { return chain_.owner_.streamInfo(); }
   event_base* eventBase() override { return chain_.owner_.eventBase(); }
+  const WorkerServices& workerServices() override { return chain_.owner_.workerServices(); }
   void setDownstreamReadEnabled(bool enabled) override {
     chain_.owner_.setDownstreamReadEnabled(enabled);
   }
@@ -58,6 +59,11 @@ void FilterChain::destroy() {
   if (destroyed_) return;
   destroyed_ = true;
   for (auto& s : slots_) s->filter().onDestroy();
+}
+
+void FilterChain::onLocalReply(ResponseHeaders& headers) {
+  if (destroyed_) return;
+  for (size_t i = slots_.size(); i-- > 0;) slots_[i]->filter().onLocalReply(headers);
 }
 
 void FilterChain::onDownstreamWatermark(bool above_high) {

@@ -43,9 +43,10 @@ class FilterChainOwner {
   virtual void sinkData(Buffer& data, bool end_stream) = 0;
   virtual void sinkTrailers(HeaderMap& trailers) = 0;
   virtual void sendLocalReply(int status, std::string_view error, std::string_view message,
-                              std::string_view details) = 0;
+                              std::string_view details, ExtraHeaders extra) = 0;
   virtual StreamInfo& streamInfo() = 0;
   virtual event_base* eventBase() = 0;
+  virtual const WorkerServices& workerServices() = 0;
   virtual void setDownstreamReadEnabled(bool enabled) = 0;
   // A filter buffered more than the stream allows.
   virtual void onBufferLimit(bool request_direction) = 0;
@@ -82,6 +83,8 @@ class FilterChain {
   // Ends iteration for good; every filter gets onDestroy() once.
   void destroy();
   bool destroyed() const { return destroyed_; }
+  // Lets every filter, last to first, add fields to a local reply's head.
+  void onLocalReply(ResponseHeaders& headers);
 
  private:
   class Slot;

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "proxy/common/random.h"
 #include "proxy/event/dispatcher.h"
+#include "proxy/redis/client.h"
 #include "proxy/router/route_table.h"
 #include "proxy/upstream/cluster_manager.h"
 
@@ -39,7 +40,10 @@ struct Generation {
         clusters(dispatcher, *config),
         stats_store(std::move(store)),
         stats(&shard),
-        no_route_stats_index(no_route_index) {}
+        no_route_stats_index(no_route_index) {
+    if (config->redis)
+      redis = std::make_unique<redis::Client>(dispatcher.base(), *config->redis, stats);
+  }
 
   std::shared_ptr<const config::Config> config;
   router::RouteTable routes;
@@ -47,6 +51,9 @@ struct Generation {
   std::shared_ptr<stats::StatsStore> stats_store;  // keeps `stats` alive
   stats::WorkerStats* stats;
   size_t no_route_stats_index;  // StatsStore::noRouteIndex()
+  // This worker's Redis connection for this config (nullptr without [redis]).
+  // Declared last: destroyed first, while the stats shard still exists.
+  std::unique_ptr<redis::Client> redis;
 };
 
 struct WorkerContext {

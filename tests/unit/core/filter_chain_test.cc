@@ -111,13 +111,14 @@ class FakeOwner : public FilterChainOwner {
   void sinkTrailers(HeaderMap& t) override {
     log_.push_back("sink.t(" + std::string(t.getOr("x-t")) + ")");
   }
-  void sendLocalReply(int status, std::string_view error, std::string_view,
-                      std::string_view) override {
+  void sendLocalReply(int status, std::string_view error, std::string_view, std::string_view,
+                      ExtraHeaders) override {
     log_.push_back("local(" + std::to_string(status) + "," + std::string(error) + ")");
     if (chain) chain->destroy();
   }
   StreamInfo& streamInfo() override { return info; }
   event_base* eventBase() override { return nullptr; }
+  const WorkerServices& workerServices() override { return services; }
   void setDownstreamReadEnabled(bool on) override {
     log_.push_back(std::string("read(") + (on ? "on" : "off") + ")");
   }
@@ -130,6 +131,7 @@ class FakeOwner : public FilterChainOwner {
   std::unique_ptr<HeaderMap> request_trailers;
   std::unique_ptr<HeaderMap> response_trailers;
   StreamInfo info;
+  WorkerServices services;
   FilterChain* chain = nullptr;
 
  private:
