@@ -144,9 +144,25 @@ void ConnectionManager::onResponseComplete() {
     closeAfterFlush();
     return;
   }
-  codec_->resetForNextRequest();
   idle_timer_.arm(ctx_.dispatcher->commonTimeout(server_.idle_timeout));
   if (read_paused_) setDownstreamReadEnabled(true);
+  // The rest of an unread request body goes first; onRequestBodyDiscarded
+  // then opens the connection to the next request.
+  if (codec_->discardingBody()) {
+    scheduleDispatch();
+    return;
+  }
+  codec_->resetForNextRequest();
+  scheduleDispatch();
+}
+
+void ConnectionManager::onRequestBodyDiscarded() {
+  if (closed_) return;
+  if (ctx_.draining) {
+    closeAfterFlush();
+    return;
+  }
+  codec_->resetForNextRequest();
   scheduleDispatch();
 }
 

@@ -43,6 +43,7 @@ class ConnectionManager : public event::DeferredDeletable,
   // http1::ServerCodecEvents
   void onResponseComplete() override;
   void onResponseReset() override;
+  void onRequestBodyDiscarded() override;
   // StreamConnection
   void setDownstreamReadEnabled(bool enabled) override;
   void onStreamWrote() override;

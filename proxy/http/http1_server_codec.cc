@@ -70,6 +70,9 @@ void Http1ServerCodec::dispatch(evbuffer* input) {
     } else if (state_ == State::Body) {
       onBody(input);  // consumes all it can; still in Body means more is needed
       if (state_ == State::Body) break;
+    } else if (state_ == State::Discard) {
+      discardBody(input);
+      if (state_ == State::Discard) break;
     } else {
       break;  // AwaitResponse / Done: pipelined bytes wait
     }
@@ -176,6 +179,7 @@ void Http1ServerCodec::onHead() {
     send_continue_ = has_body && parsed_.version_minor == 1;
   }
   body_ = BodyDecoder(framing);
+  request_chunked_ = framing.kind == BodyKind::Chunked;
   state_ = has_body ? State::Body : State::AwaitResponse;
   decoder_ = &callbacks_.newStream(*this);
   decoder_->decodeHeaders(std::move(headers), !has_body);
@@ -224,6 +228,10 @@ void Http1ServerCodec::encodeHeaders(const http::ResponseHeaders& headers, bool 
   // early answer). Whether the connection survives is decided when the
   // response ends: if the request is still incomplete then, it closes.
   if (state_ == State::Idle) keep_alive_ = false;
+  // An answer before the body: a client still waiting for "100 Continue"
+  // may never send the body, so the connection cannot be reused; nor when
+  // too much body is left to drop. Say so in this head (RFC 9110 §10.1.1).
+  if (state_ == State::Body && (send_continue_ || !bodyDiscardable())) keep_alive_ = false;
   int status = headers.status;
   response_no_body_ = head_request_ || status == 204 || status == 304 || status < 200;
   writeStatusLine(output_, 1, status);
@@ -275,10 +283,40 @@ void Http1ServerCodec::resetStream() {
   events_.onResponseReset();
 }
 
+bool Http1ServerCodec::bodyDiscardable() const {
+  // A chunked body's size is unknown: drop up to the limit, then close.
+  return request_chunked_ || body_.remaining() <= kMaxDiscardBytes;
+}
+
 void Http1ServerCodec::responseComplete() {
+  if (state_ == State::Body && keep_alive_) {
+    // The answer came before the whole request (e.g. a 429 to a POST): read
+    // and drop the rest so the connection can carry the next request.
+    state_ = State::Discard;
+    decoder_ = nullptr;
+    discarded_bytes_ = 0;
+    events_.onResponseComplete();
+    return;
+  }
   if (state_ != State::AwaitResponse) keep_alive_ = false;  // request body not fully read
   state_ = State::Done;
   events_.onResponseComplete();
+}
+
+void Http1ServerCodec::discardBody(evbuffer* input) {
+  uint64_t before = body_bytes_;
+  BodyPumpResult r = pumpBody(body_, input, body_chunk_, body_bytes_, settings_.max_body_bytes);
+  body_chunk_.clear();
+  discarded_bytes_ += body_bytes_ - before;
+  if (r.kind == BodyPumpResult::Error || discarded_bytes_ > kMaxDiscardBytes) {
+    keep_alive_ = false;
+    stopped_ = true;
+    events_.onResponseReset();  // the response is complete: this just closes
+    return;
+  }
+  if (r.kind == BodyPumpResult::NeedMore) return;
+  state_ = State::Done;
+  events_.onRequestBodyDiscarded();
 }
 
 }  // namespace courier::http1

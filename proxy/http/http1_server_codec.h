@@ -27,6 +27,9 @@ class ServerCodecEvents {
   virtual void onResponseComplete() = 0;
   // The stream was abandoned mid-response: close the connection now.
   virtual void onResponseReset() = 0;
+  // The response ended before the request body did, and the codec read and
+  // dropped the rest of that body: the connection may take the next request.
+  virtual void onRequestBodyDiscarded() = 0;
 };
 
 class Http1ServerCodec : public http::ResponseEncoder {
@@ -51,6 +54,14 @@ class Http1ServerCodec : public http::ResponseEncoder {
   // After onResponseComplete with keepAlive(): accept the next request.
   void resetForNextRequest();
   bool requestComplete() const { return state_ == State::AwaitResponse || state_ == State::Done; }
+  // After onResponseComplete: the rest of the request body is being read
+  // and dropped; onRequestBodyDiscarded follows (or the connection fails).
+  bool discardingBody() const { return state_ == State::Discard; }
+  // A response that ends before its request body may leave at most this
+  // much of the body unread for the connection to be kept: reading and
+  // dropping a little is cheaper than a new connection (nginx does the
+  // same); more is not worth the bandwidth.
+  static constexpr uint64_t kMaxDiscardBytes = 256 * 1024;
 
   // http::ResponseEncoder
   void encodeHeaders(const http::ResponseHeaders& headers, bool end_stream) override;
@@ -59,11 +70,14 @@ class Http1ServerCodec : public http::ResponseEncoder {
   void resetStream() override;
 
  private:
-  enum class State { Idle, Body, AwaitResponse, Done };
+  enum class State { Idle, Body, AwaitResponse, Done, Discard };
 
   void onHead();
   void rejectEarly(evbuffer* input);
   void onBody(evbuffer* input);
+  void discardBody(evbuffer* input);
+  // Whether the unread rest of the request body is small enough to drop.
+  bool bodyDiscardable() const;
   void protocolError(const ParseError& error, std::string_view code);
   void responseComplete();
 
@@ -86,6 +100,8 @@ class Http1ServerCodec : public http::ResponseEncoder {
   bool response_started_ = false;
   bool response_chunked_ = false;
   bool response_no_body_ = false;
+  bool request_chunked_ = false;
+  uint64_t discarded_bytes_ = 0;
   uint8_t request_minor_ = 1;
 };
 

@@ -49,6 +49,7 @@ struct Harness : http::ServerCodecCallbacks, http1::ServerCodecEvents, http::Req
   }
   void onResponseComplete() override { complete = true; }
   void onResponseReset() override { reset = true; }
+  void onRequestBodyDiscarded() override { complete = true; }
   void decodeHeaders(std::unique_ptr<http::RequestHeaders> h, bool end_stream) override {
     request = std::move(h);
     if (request->method.empty() || request->path.empty()) __builtin_trap();
@@ -84,6 +85,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // What the ConnectionManager does between requests.
       h.complete = false;
       if (!codec->keepAlive()) break;
+      if (codec->discardingBody()) {
+        codec->dispatch(in);  // drops the rest of the body; may complete again
+        if (!h.complete) continue;
+        h.complete = false;
+      }
       codec->resetForNextRequest();
       codec->dispatch(in);
     }

@@ -58,6 +58,7 @@ class FakeConnection : public http::ServerCodecCallbacks, public ServerCodecEven
   }
   void onResponseComplete() override { ++completes; }
   void onResponseReset() override { ++resets; }
+  void onRequestBodyDiscarded() override { ++discarded; }
 
   http::ResponseEncoder* encoder = nullptr;
   std::vector<std::unique_ptr<FakeDecoder>> streams;
@@ -65,6 +66,7 @@ class FakeConnection : public http::ServerCodecCallbacks, public ServerCodecEven
   std::function<void(FakeDecoder&)> on_new_stream;
   int completes = 0;
   int resets = 0;
+  int discarded = 0;
 };
 
 class ServerCodecTest : public ::testing::Test {
@@ -462,10 +464,54 @@ TEST_F(ServerCodecTest, EarlyResponseKeepsAliveIfRequestEndsFirst) {
   EXPECT_TRUE(codec().keepAlive());
 }
 
-TEST_F(ServerCodecTest, ResponseEndingBeforeRequestBodyClosesConnection) {
+// An answer before the body (a 429 to a POST): the rest of a small body is
+// read and dropped, and the connection carries the next request.
+TEST_F(ServerCodecTest, EarlyAnswerDiscardsTheRestOfASmallBody) {
   feed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
-  respond(413, {{"content-length", "0"}}, "");
+  respond(429, {{"content-length", "0"}}, "");
+  EXPECT_EQ(output(), "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\n\r\n");
   EXPECT_EQ(conn_.completes, 1);
+  EXPECT_TRUE(codec().keepAlive());
+  EXPECT_TRUE(codec().discardingBody());
+  feed("defg");
+  EXPECT_EQ(conn_.discarded, 0);
+  feed("hijGET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_EQ(conn_.discarded, 1);
+  EXPECT_EQ(conn_.streams.size(), 1u) << "the next request waits for resetForNextRequest";
+  EXPECT_EQ(stream().body, "abc") << "dropped bytes never reach the stream";
+  codec().resetForNextRequest();
+  codec().dispatch(in_);
+  ASSERT_EQ(conn_.streams.size(), 2u);
+  EXPECT_EQ(conn_.streams[1]->headers->path, "/next");
+}
+
+TEST_F(ServerCodecTest, EarlyAnswerClosesWhenTooMuchBodyIsLeft) {
+  feed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n\r\nabc");
+  respond(429, {{"content-length", "0"}}, "");
+  EXPECT_EQ(output(),
+            "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+  EXPECT_FALSE(codec().keepAlive());
+  EXPECT_FALSE(codec().discardingBody());
+}
+
+// A client waiting for "100 Continue" may never send the body.
+TEST_F(ServerCodecTest, EarlyAnswerToExpectContinueCloses) {
+  conn_.on_new_stream = [this](FakeDecoder& d) {
+    d.on_headers = [this] { respond(429, {{"content-length", "0"}}, ""); };
+  };
+  feed("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  EXPECT_EQ(output(),
+            "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+  EXPECT_FALSE(codec().keepAlive());
+}
+
+TEST_F(ServerCodecTest, DiscardingAChunkedBodyStopsAtTheBudget) {
+  feed("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+  respond(429, {{"content-length", "0"}}, "");
+  EXPECT_TRUE(codec().discardingBody());
+  std::string chunk(64 * 1024, 'x');
+  for (int i = 0; i < 5 && conn_.resets == 0; ++i) feed("10000\r\n" + chunk + "\r\n");
+  EXPECT_EQ(conn_.resets, 1) << "over kMaxDiscardBytes: the connection closes";
   EXPECT_FALSE(codec().keepAlive());
 }
 
