@@ -149,12 +149,14 @@ TEST(HeadersConfig, RejectsBadNamesValuesAndConflicts) {
                 "courier.toml:7:11: routes[0].headers: expected a table, got an array"});
 }
 
-TEST(Registry, ListsTheHeadersFilter) {
+TEST(Registry, ListsEveryFilterInChainOrder) {
   auto factories = registry();
-  ASSERT_EQ(factories.size(), 1u);
-  EXPECT_EQ(factories[0].route_key, "headers");
-  EXPECT_EQ(factories[0].chain_order, kHeadersOrder);
-  EXPECT_NE(factories[0].parse, nullptr);
+  ASSERT_EQ(factories.size(), 2u);
+  EXPECT_EQ(factories[0].route_key, "rate_limit");
+  EXPECT_EQ(factories[0].chain_order, kRateLimitOrder);
+  EXPECT_EQ(factories[1].route_key, "headers");
+  EXPECT_EQ(factories[1].chain_order, kHeadersOrder);
+  for (const auto& f : factories) EXPECT_NE(f.parse, nullptr);
 }
 
 }  // namespace
