@@ -64,8 +64,9 @@ void ActiveStream::setForwardingHeaders() {
     h.set("x-request-id", info_.request_id);
   }
   // Before our own hop is appended: that one is the peer, not a claim.
-  info_.client_address =
-      effectiveClientAddress(info_.downstream_address, h, gen_->config->server.trusted_proxies);
+  const auto& trusted = gen_->config->server.trusted_proxies;
+  if (!trusted.empty())
+    info_.client_address = effectiveClientAddress(info_.downstream_address, h, trusted);
   // Append the peer to x-forwarded-for (RFC 7239's predecessor, as every proxy does).
   bool appended = false;
   for (auto& f : h.mutableFields()) {
@@ -154,7 +155,9 @@ void ActiveStream::writeLocalReply(int status, std::string_view error, std::stri
   Buffer body;
   body.add(localReplyBody(error, message, info_.request_id));
   response_headers_ = localReplyHeaders(status, body.length());
-  for (const auto& [name, value] : extra) response_headers_->headers.add(name, value);
+  // Names are lower-case literals; values may be the caller's temporaries.
+  for (const auto& [name, value] : extra)
+    response_headers_->headers.addView(name, response_headers_->headers.copy(value));
   if (chain_) {
     chain_->onLocalReply(*response_headers_);
     chain_->destroy();

@@ -57,8 +57,8 @@ enum class FilterTrailersStatus { Continue, StopIteration };
 struct StreamInfo {
   std::string request_id;          // x-request-id (kept if the client sent one)
   std::string downstream_address;  // peer IP as text
-  // The client as courier believes it: the peer, or, when the peer is one of
-  // [server] trusted_proxies, the right-most untrusted x-forwarded-for hop.
+  // Set only when [server] trusted_proxies is: the right-most untrusted
+  // x-forwarded-for hop if the peer is trusted, else the peer.
   std::string client_address;
   // The request as the client sent it (filters and the router may rewrite
   // the headers); views into the request head, valid for the stream's life.
@@ -72,6 +72,11 @@ struct StreamInfo {
   uint64_t response_body_bytes = 0;
   std::string upstream_address;
   std::string details;  // why courier answered itself, if it did
+
+  // The client as courier believes it (see client_address).
+  std::string_view clientAddress() const {
+    return client_address.empty() ? std::string_view(downstream_address) : client_address;
+  }
 };
 
 // Extra response fields for a local reply, e.g. Retry-After on a 429.

@@ -99,7 +99,9 @@ void Http1ClientCodec::onHead() {
   headers->http_minor = parsed_.version_minor;
   bool close = false, keep_alive = false;
   auto& fields = headers->headers.mutableFields();
-  fields.reserve(parsed_.fields.size());
+  // Room for the few fields filters add (RateLimit-*, x-cache ...) without
+  // moving the vector.
+  fields.reserve(parsed_.fields.size() + 4);
   for (const auto& f : parsed_.fields) {
     if (f.name == "connection") {
       close |= http::listHasToken(f.value, "close");

@@ -1,5 +1,7 @@
 #include "proxy/http/local_reply.h"
 
+#include <charconv>
+
 #include "proxy/common/json.h"
 
 namespace courier::http {
@@ -21,8 +23,13 @@ std::string localReplyBody(std::string_view error, std::string_view message,
 std::unique_ptr<ResponseHeaders> localReplyHeaders(int status, size_t body_length) {
   auto h = std::make_unique<ResponseHeaders>();
   h->status = status;
+  h->headers.mutableFields().reserve(8);  // room for a filter's few fields (Retry-After ...)
+  char length[24];
+  auto [end, ec] = std::to_chars(length, length + sizeof length, body_length);
+  (void)ec;  // 24 bytes hold any 64-bit number
   h->headers.addView("content-type", "application/json");
-  h->headers.add("content-length", std::to_string(body_length));
+  h->headers.addView("content-length",
+                     h->headers.copy({length, static_cast<size_t>(end - length)}));
   h->headers.addView("cache-control", "no-store");
   return h;
 }
