@@ -16,13 +16,24 @@
 #   bench_wait_http URL [S [NAME PID]] until URL answers 200 (fails early if PID exits)
 #   bench_check NAME URL BYTES      fails unless URL answers 200 with a BYTES-long body
 #   bench_start_upstream            demo upstream on UPSTREAM_CPU; UPSTREAM_PORT
-#   bench_start_courier UPORT       courier on PROXY_CPU; COURIER_PORT, COURIER_PID
-#   bench_start_nginx UPORT         nginx (1 worker) on PROXY_CPU; NGINX_PORT, NGINX_PID
-#   bench_start_haproxy UPORT       HAProxy (1 thread) on PROXY_CPU; HAPROXY_PORT, HAPROXY_PID
+#   bench_start_courier UPORT [NAME]  courier on PROXY_CPU; COURIER_PORT, COURIER_PID
+#   bench_start_nginx UPORT [NAME]  nginx (1 worker) on PROXY_CPU; NGINX_PORT, NGINX_PID
+#   bench_start_haproxy UPORT [NAME]  HAProxy (1 thread) on PROXY_CPU; HAPROXY_PORT, HAPROXY_PID
 #   bench_cpu_ticks PID             utime+stime of PID and its children (clock ticks)
 #   bench_wrk URL OUT [ARGS...]     wrk pinned to LOAD_CPU, output in OUT
 #   bench_parse_wrk FILE            prints "rps p50_ms p99_ms errors total_requests"
+#   bench_parse_wrk_errors FILE     prints "socket_errors non_2xx_3xx" (the two parts of errors)
 #   bench_median                    median of the numbers on stdin
+#
+# NAME (default courier, nginx, haproxy) names the config, the log and, for
+# nginx, the prefix directory in BENCH_TMP, so that two instances of one peer
+# can run side by side. Optional extra config, empty by default (so the
+# default configs are unchanged), read from the environment when called:
+#   COURIER_ROUTE_EXTRA             TOML lines appended to the one [[routes]] table
+#   NGINX_HTTP_EXTRA                lines in the http {} block (e.g. limit_req_zone)
+#   NGINX_LOCATION_EXTRA            lines in location / {} (e.g. limit_req)
+#   HAPROXY_FRONTEND_EXTRA          lines in the frontend (e.g. stick-table, http-request)
+#   HAPROXY_BACKEND_EXTRA           lines in the backend
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/../.." && pwd)
@@ -85,11 +96,15 @@ bench_start() {
 }
 
 bench_stop() {
-  local pid=$1
+  local pid=$1 i
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  for i in "${!BENCH_PIDS[@]}"; do  # reaped: the exit trap must not signal a reused pid
+    [[ "${BENCH_PIDS[i]}" != "$pid" ]] || unset 'BENCH_PIDS[i]'
+  done
+  BENCH_PIDS=("${BENCH_PIDS[@]}")
 }
 
 bench_wait_http() {  # bench_wait_http URL [SECONDS [NAME PID]]: NAME's log on failure
@@ -133,11 +148,11 @@ bench_start_upstream() {
 }
 
 bench_start_courier() {
-  local uport=$1 bin=${COURIER:-$ROOT/build/courier} aport
+  local uport=$1 name=${2:-courier} bin=${COURIER:-$ROOT/build/courier} aport
   [[ -x "$bin" ]] || { echo "courier not found: $bin (set COURIER=)" >&2; return 1; }
   COURIER_PORT=$(bench_free_port)
   aport=$(bench_free_port)
-  cat >"$BENCH_TMP/courier.toml" <<EOF
+  cat >"$BENCH_TMP/$name.toml" <<EOF
 [server]
 listen = "127.0.0.1:$COURIER_PORT"
 admin = "127.0.0.1:$aport"
@@ -152,13 +167,15 @@ name = "all"
 match = { prefix = "/" }
 cluster = "origin"
 EOF
-  bench_start courier "$PROXY_CPU" "$bin" --config "$BENCH_TMP/courier.toml"
+  [[ -z "${COURIER_ROUTE_EXTRA:-}" ]] || printf '%s\n' "$COURIER_ROUTE_EXTRA" >>"$BENCH_TMP/$name.toml"
+  bench_start "$name" "$PROXY_CPU" "$bin" --config "$BENCH_TMP/$name.toml"
   COURIER_PID=$BENCH_PID
-  bench_wait_http "http://127.0.0.1:$aport/ready" 10 courier "$COURIER_PID"
+  bench_wait_http "http://127.0.0.1:$aport/ready" 10 "$name" "$COURIER_PID"
 }
 
 bench_start_nginx() {
-  local uport=$1 dir=$BENCH_TMP/nginx
+  local uport=$1 name=${2:-nginx}
+  local dir=$BENCH_TMP/$name
   NGINX_PORT=$(bench_free_port)
   mkdir -p "$dir"
   cat >"$dir/nginx.conf" <<EOF
@@ -174,7 +191,8 @@ http {
   proxy_temp_path $dir/proxy;
   fastcgi_temp_path $dir/fastcgi;
   uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
+  scgi_temp_path $dir/scgi;${NGINX_HTTP_EXTRA:+
+$NGINX_HTTP_EXTRA}
   keepalive_requests 1000000;  # default 1000 would make wrk reconnect
   keepalive_timeout 120s;
   upstream origin {
@@ -187,18 +205,20 @@ http {
     location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection "";${NGINX_LOCATION_EXTRA:+
+$NGINX_LOCATION_EXTRA}
     }
   }
 }
 EOF
-  bench_start nginx "$PROXY_CPU" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+  bench_start "$name" "$PROXY_CPU" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
   NGINX_PID=$BENCH_PID
-  bench_wait_http "http://127.0.0.1:$NGINX_PORT/healthz" 10 nginx "$NGINX_PID"
+  bench_wait_http "http://127.0.0.1:$NGINX_PORT/healthz" 10 "$name" "$NGINX_PID"
 }
 
 bench_start_haproxy() {
-  local uport=$1 cfg=$BENCH_TMP/haproxy.cfg
+  local uport=$1 name=${2:-haproxy}
+  local cfg=$BENCH_TMP/$name.cfg
   HAPROXY_PORT=$(bench_free_port)
   cat >"$cfg" <<EOF
 # One thread, keep-alive both ways with connection reuse, no logging.
@@ -214,14 +234,16 @@ defaults
   timeout server 60s
   timeout http-keep-alive 60s
 frontend fe
-  bind 127.0.0.1:$HAPROXY_PORT
+  bind 127.0.0.1:$HAPROXY_PORT${HAPROXY_FRONTEND_EXTRA:+
+$HAPROXY_FRONTEND_EXTRA}
   default_backend be
-backend be
+backend be${HAPROXY_BACKEND_EXTRA:+
+$HAPROXY_BACKEND_EXTRA}
   server origin 127.0.0.1:$uport
 EOF
-  bench_start haproxy "$PROXY_CPU" "$HAPROXY" -db -f "$cfg"
+  bench_start "$name" "$PROXY_CPU" "$HAPROXY" -db -f "$cfg"
   HAPROXY_PID=$BENCH_PID
-  bench_wait_http "http://127.0.0.1:$HAPROXY_PORT/healthz" 10 haproxy "$HAPROXY_PID"
+  bench_wait_http "http://127.0.0.1:$HAPROXY_PORT/healthz" 10 "$name" "$HAPROXY_PID"
 }
 
 bench_cpu_ticks() {
@@ -258,6 +280,13 @@ bench_parse_wrk() {
       if (rps == "") exit 1
       printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, errors, total
     }' "$1"
+}
+
+bench_parse_wrk_errors() {
+  awk '
+    /Socket errors:/ { gsub(",", ""); socket += $4 + $6 + $8 + $10 }
+    /Non-2xx or 3xx responses:/ { non2xx += $5 }
+    END { printf "%d %d\n", socket, non2xx }' "$1"
 }
 
 bench_median() {

@@ -5,12 +5,14 @@
 #
 #   bench/load/instructions.sh                 N=2000 keep-alive GET /bytes/1024
 #   COURIER=other/courier N=5000 bench/load/instructions.sh
+#   ROUTE_EXTRA='rate_limit = { key = "client_ip", rate = 1000000 }' bench/load/instructions.sh
 #
 # Runs courier twice under callgrind (100 and 100+N requests, same client)
 # and prints the difference divided by N, so start-up and shut-down cancel.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 : "${N:=2000}"
+: "${ROUTE_EXTRA:=}"  # TOML lines added to the route, e.g. a filter to measure
 bin=${COURIER:-$ROOT/build/courier}
 command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 1; }
 bench_init
@@ -32,6 +34,7 @@ endpoints = ["127.0.0.1:$UPSTREAM_PORT"]
 name = "all"
 match = { prefix = "/" }
 cluster = "origin"
+$ROUTE_EXTRA
 TOML
   out="$BENCH_TMP/callgrind.$requests"
   bench_start courier-callgrind "$PROXY_CPU" valgrind --tool=callgrind \
@@ -52,7 +55,14 @@ for _ in range(n):
             sys.exit("connection closed")
         buf += chunk
         head = buf.find(b"\r\n\r\n")
-        if head >= 0 and len(buf) >= head + 4 + 1024:
+        if head < 0:
+            continue
+        length = 0
+        for line in buf[:head].split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if len(buf) >= head + 4 + length:
             break
 PY
   kill -INT "$pid"
