@@ -140,6 +140,8 @@ struct RedisConfig {
   std::string password;  // empty = no AUTH
   Duration timeout{25};  // per command: after this the caller falls back
   Duration connect_timeout{1'000};
+
+  bool operator==(const RedisConfig&) const = default;
 };
 
 struct Config {

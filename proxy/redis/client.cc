@@ -37,6 +37,9 @@ Request* Client::evalScript(std::string_view script, std::string_view sha1_hex,
 bool Client::connected() const {
   return impl_->connected();
 }
+void Client::setStats(stats::WorkerStats* stats) {
+  impl_->setStats(stats);
+}
 uint64_t Client::connectCount() const {
   return impl_->connectCount();
 }

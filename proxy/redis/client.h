@@ -120,6 +120,9 @@ class Client {
                       std::span<const std::string_view> args, ReplyHandler& handler);
 
   bool connected() const;
+  // Where connection errors are counted from now on (a config reload that
+  // keeps the same [redis] hands the connection to the new stats store).
+  void setStats(stats::WorkerStats* stats);
   // Connections made so far (1 after the first success): for tests/metrics.
   uint64_t connectCount() const;
 

@@ -40,6 +40,7 @@ class Client::Impl {
                       std::span<const std::string_view> keys,
                       std::span<const std::string_view> args, ReplyHandler& handler);
   bool connected() const { return state_ == State::Ready; }
+  void setStats(stats::WorkerStats* stats) { stats_ = stats; }
   uint64_t connectCount() const { return connect_count_; }
 
  private:

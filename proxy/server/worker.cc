@@ -28,7 +28,7 @@ std::shared_ptr<Generation> Worker::makeGeneration(std::shared_ptr<const config:
   stats::WorkerStats& shard = store->shard(index_);
   size_t no_route = store->noRouteIndex();
   return std::make_shared<Generation>(dispatcher_, std::move(config), std::move(store), shard,
-                                      no_route);
+                                      no_route, ctx_.generation.get());
 }
 
 Worker::~Worker() {

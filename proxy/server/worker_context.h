@@ -32,17 +32,25 @@ class ConnectionManager;
 
 // Everything derived from one config, for one worker.
 struct Generation {
+  // `previous`: the generation this one replaces (nullptr at start); its
+  // Redis connection is kept if [redis] did not change, so a reload neither
+  // reconnects nor sends requests to local fallbacks meanwhile.
   Generation(event::Dispatcher& dispatcher, std::shared_ptr<const config::Config> cfg,
              std::shared_ptr<stats::StatsStore> store, stats::WorkerStats& shard,
-             size_t no_route_index)
+             size_t no_route_index, const Generation* previous)
       : config(std::move(cfg)),
         routes(*config),
         clusters(dispatcher, *config),
         stats_store(std::move(store)),
         stats(&shard),
         no_route_stats_index(no_route_index) {
-    if (config->redis)
-      redis = std::make_unique<redis::Client>(dispatcher.base(), *config->redis, stats);
+    if (!config->redis) return;
+    if (previous && previous->redis && previous->config->redis == config->redis) {
+      redis = previous->redis;
+      redis->setStats(stats);
+    } else {
+      redis = std::make_shared<redis::Client>(dispatcher.base(), *config->redis, stats);
+    }
   }
 
   std::shared_ptr<const config::Config> config;
@@ -51,9 +59,9 @@ struct Generation {
   std::shared_ptr<stats::StatsStore> stats_store;  // keeps `stats` alive
   stats::WorkerStats* stats;
   size_t no_route_stats_index;  // StatsStore::noRouteIndex()
-  // This worker's Redis connection for this config (nullptr without [redis]).
-  // Declared last: destroyed first, while the stats shard still exists.
-  std::unique_ptr<redis::Client> redis;
+  // This worker's Redis connection (nullptr without [redis]); shared with
+  // the next generation when a reload keeps [redis] as it was.
+  std::shared_ptr<redis::Client> redis;
 };
 
 struct WorkerContext {

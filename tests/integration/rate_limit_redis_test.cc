@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "tests/integration/integration_support.h"
@@ -304,6 +306,71 @@ TEST_F(RateLimitRedisTest, DeadRedisAtStartupUsesTheLocalBucket) {
     return metric(*courier_, fallbacks("disconnected")) == 5;
   })) << metric(*courier_, fallbacks("disconnected"));
   EXPECT_TRUE(pollUntil(Ms(3000), [&] { return metric(*courier_, redisErrors("connect")) >= 1; }));
+}
+
+// Ids of the clients connected to Redis, other than the one asking.
+std::set<std::string> redisClientIds(const RedisServer& redis) {
+  std::set<std::string> ids;
+  std::string list = redis.command({"CLIENT", "LIST"});
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t end = list.find('\n', start);
+    std::string line =
+        list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? list.size() : end + 1;
+    size_t id = line.find("id=");
+    if (id == std::string::npos || line.find("cmd=client") != std::string::npos) continue;
+    ids.insert(line.substr(id, line.find(' ', id) - id));
+  }
+  return ids;
+}
+
+// A reload that keeps [redis] as it was keeps the workers' connections (no
+// reconnect, no window of local decisions); one that changes it reconnects.
+TEST_F(RateLimitRedisTest, ReloadKeepsTheRedisConnectionUnlessRedisChanged) {
+  startRedis();
+  auto v = vars(redis_->url(), "1", "100s", "100", "500ms");
+  startProxy(kConfig, v);
+  waitForRedisClients(1);
+  std::set<std::string> before = redisClientIds(*redis_);
+  ASSERT_EQ(before.size(), static_cast<size_t>(kWorkers)) << redis_->command({"CLIENT", "LIST"});
+
+  auto reload = [&](const std::string& config, double expected_reloads) {
+    std::string error;
+    ASSERT_TRUE(courier_->rewriteConfig(config, &error)) << error;
+    courier_->process().signal(SIGHUP);
+    ASSERT_TRUE(pollUntil(Ms(5000), [&] {
+      return metric(*courier_, "courier_config_reloads_total{result=\"success\"}") ==
+             expected_reloads;
+    }));
+  };
+  // Same [redis], one more route.
+  reload(kConfig +
+             "\n[[routes]]\nname = \"extra\"\nmatch = { path = \"/extra\" }\n"
+             "cluster = \"agent\"\n",
+         1);
+  {
+    // A client connection keeps the generation it began in (and so its
+    // Redis connection) until it closes: this one closes before the next
+    // reload.
+    HttpClient c = courier_->client();
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(c.get("/bytes/1").status, 200);
+  }
+  EXPECT_EQ(redisClientIds(*redis_), before) << "the reload reconnected to Redis";
+  for (const char* reason : {"disconnected", "timeout", "error"})
+    EXPECT_EQ(metric(*courier_, fallbacks(reason)), 0) << reason;
+
+  // A different timeout is a different [redis]: new connections.
+  std::string changed = kConfig;
+  const std::string from = "timeout = \"{{TIMEOUT}}\"";
+  changed.replace(changed.find(from), from.size(), "timeout = \"400ms\"");
+  reload(changed, 2);
+  // The old connections close with the old generation; new ones replace them.
+  EXPECT_TRUE(pollUntil(Ms(5000), [&] {
+    std::set<std::string> now = redisClientIds(*redis_);
+    return now.size() == static_cast<size_t>(kWorkers) &&
+           std::none_of(now.begin(), now.end(), [&](const auto& id) { return before.count(id); });
+  })) << redis_->command({"CLIENT", "LIST"});
 }
 
 }  // namespace
