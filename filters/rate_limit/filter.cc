@@ -70,7 +70,7 @@ http::FilterHeadersStatus RateLimitFilter::decodeHeaders(http::RequestHeaders& h
     a.key_hash = limits[i].key_kind == KeyKind::Route ? 0 : LocalBuckets::hashKey(*key);
     any_redis = any_redis || limits[i].scope == Scope::Redis;
   }
-  if (!decideLocal()) {
+  if (!takeLocalTokens(Scope::Local)) {
     reject();
     return http::FilterHeadersStatus::StopIteration;
   }
@@ -86,12 +86,12 @@ http::FilterHeadersStatus RateLimitFilter::decodeHeaders(http::RequestHeaders& h
   return http::FilterHeadersStatus::Continue;
 }
 
-bool RateLimitFilter::decideLocal() {
+bool RateLimitFilter::takeLocalTokens(Scope scope) {
   int64_t now = nowNs();
   const auto& limits = config_.limits();
   for (size_t i = 0; i < limits.size(); ++i) {
     Applied& a = applied_[i];
-    if (!a.applies || limits[i].scope != Scope::Local) continue;
+    if (!a.applies || limits[i].scope != scope) continue;
     a.decision = limits[i].buckets->take(a.key_hash, now);
     a.took_local = a.decision.allowed;
     if (!a.decision.allowed) {
@@ -183,18 +183,7 @@ void RateLimitFilter::resume() {
 void RateLimitFilter::fallBackToLocal(stats::RateLimitFallback why) {
   const http::WorkerServices& services = callbacks_->workerServices();
   services.stats->recordRateLimitFallback(services.route_stats_index, why);
-  int64_t now = nowNs();
-  const auto& limits = config_.limits();
-  for (size_t i = 0; i < limits.size(); ++i) {
-    Applied& a = applied_[i];
-    if (!a.applies || limits[i].scope != Scope::Redis) continue;
-    a.decision = limits[i].buckets->take(a.key_hash, now);
-    a.took_local = a.decision.allowed;
-    if (!a.decision.allowed) {
-      limited_ = true;
-      return;
-    }
-  }
+  takeLocalTokens(Scope::Redis);
 }
 
 void RateLimitFilter::reject() {
@@ -250,24 +239,23 @@ const RateLimitFilter::Applied* RateLimitFilter::tightest() const {
   return best;
 }
 
-void RateLimitFilter::addRateLimitFields(http::HeaderMap& headers) const {
+void RateLimitFilter::addRateLimitFields(http::HeaderMap& headers) {
   const Applied* t = tightest();
   if (!t) return;
   const Limit& limit = config_.limits()[tightest_index_];
-  // The three numbers are formatted side by side and copied into the map
-  // once; the names are static. (This runs on every response of the route.)
-  char buf[3 * 20];
-  char* end = buf + sizeof buf;
+  // Views into this filter (see field_values_): no copy, no arena block.
+  char* buf = field_values_;
+  char* end = buf + sizeof field_values_;
   auto [limit_end, e1] = std::to_chars(buf, end, limit.burst);
   auto [remaining_end, e2] = std::to_chars(limit_end, end, t->decision.remaining);
   auto [reset_end, e3] = std::to_chars(remaining_end, end, ceilSeconds(t->decision.reset_ns));
-  (void)e1, (void)e2, (void)e3;  // 60 bytes hold three numbers below 2^64
-  std::string_view all = headers.copy(std::string_view(buf, static_cast<size_t>(reset_end - buf)));
-  size_t n1 = static_cast<size_t>(limit_end - buf),
-         n2 = static_cast<size_t>(remaining_end - limit_end);
-  headers.addView("ratelimit-limit", all.substr(0, n1));
-  headers.addView("ratelimit-remaining", all.substr(n1, n2));
-  headers.addView("ratelimit-reset", all.substr(n1 + n2));
+  (void)e1, (void)e2, (void)e3;  // room for three numbers below 2^64
+  auto view = [](const char* from, const char* to) {
+    return std::string_view(from, static_cast<size_t>(to - from));
+  };
+  headers.addView("ratelimit-limit", view(buf, limit_end));
+  headers.addView("ratelimit-remaining", view(limit_end, remaining_end));
+  headers.addView("ratelimit-reset", view(remaining_end, reset_end));
 }
 
 http::FilterHeadersStatus RateLimitFilter::encodeHeaders(http::ResponseHeaders& headers, bool) {

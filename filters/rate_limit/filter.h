@@ -43,8 +43,9 @@ class RateLimitFilter : public http::StreamFilter, public redis::ReplyHandler {
     Decision decision;
   };
 
-  // Takes the local limits' tokens; false (and limited_) if one refused.
-  bool decideLocal();
+  // Takes tokens from the local buckets of the limits of `scope` (Redis
+  // limits use theirs as the fallback); false (and limited_) if one refused.
+  bool takeLocalTokens(Scope scope);
   // Sends the Redis limits' script; false if there is no connection.
   bool sendRedis();
   // Decides the Redis limits with their local buckets instead.
@@ -55,7 +56,7 @@ class RateLimitFilter : public http::StreamFilter, public redis::ReplyHandler {
   void reject();
   // The applied limit with the fewest tokens left (ties: the later reset).
   const Applied* tightest() const;
-  void addRateLimitFields(http::HeaderMap& headers) const;
+  void addRateLimitFields(http::HeaderMap& headers);
   void recordDecision(stats::RateLimitDecision d);
 
   const RateLimitConfig& config_;
@@ -63,6 +64,10 @@ class RateLimitFilter : public http::StreamFilter, public redis::ReplyHandler {
   redis::Request* redis_request_ = nullptr;
   bool limited_ = false;
   mutable size_t tightest_index_ = 0;  // set by tightest()
+  // The RateLimit-* values the response head points at. A filter lives
+  // until its stream is deleted, as long as the response head it marks
+  // (and HTTP/1.1 writes the head out at once).
+  char field_values_[3 * 20] = {};
 };
 
 }  // namespace courier::filters::rate_limit

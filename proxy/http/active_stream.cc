@@ -99,6 +99,7 @@ void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool e
   services_.route_stats_index = route->index;
   services_.redis = gen_->redis.get();
   chain_ = std::make_unique<FilterChain>(*this, gen_->config->server.max_body_bytes);
+  chain_->reserve(route->filters.size() + 1);
   for (const auto& filter_config : route->filters) chain_->add(filter_config->createFilter());
   chain_->add(std::make_unique<RouterFilter>(ctx_, *gen_, *route));
   chain_->decodeHeaders(end_stream);

@@ -55,6 +55,10 @@ void FilterChain::add(std::unique_ptr<StreamFilter> filter) {
   slots_.push_back(std::make_unique<Slot>(*this, slots_.size(), std::move(filter)));
 }
 
+void FilterChain::reserve(size_t n) {
+  slots_.reserve(n);
+}
+
 void FilterChain::destroy() {
   if (destroyed_) return;
   destroyed_ = true;

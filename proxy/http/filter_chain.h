@@ -61,6 +61,8 @@ class FilterChain {
 
   void add(std::unique_ptr<StreamFilter> filter);
   size_t size() const { return slots_.size(); }
+  // Room for `n` filters, so that adding them does not grow the vector.
+  void reserve(size_t n);
 
   // Request direction, from the codec. Trailers live in the owner.
   void decodeHeaders(bool end_stream) { startHeaders<true>(0, end_stream); }
