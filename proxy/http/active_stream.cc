@@ -57,11 +57,14 @@ event_base* ActiveStream::eventBase() {
 void ActiveStream::setForwardingHeaders() {
   HeaderMap& h = request_headers_->headers;
   const std::string_view* id = h.get("x-request-id");
+  // Fields added here point into info_ (which lives as long as the
+  // headers) instead of being copied into the map's arena.
   if (id && acceptableRequestId(*id)) {
     info_.request_id = *id;
   } else {
+    if (id) h.remove("x-request-id");
     info_.request_id = newRequestId(ctx_.rng);
-    h.set("x-request-id", info_.request_id);
+    h.addView("x-request-id", info_.request_id);
   }
   // Before our own hop is appended: that one is the peer, not a claim.
   const auto& trusted = gen_->config->server.trusted_proxies;
@@ -78,8 +81,9 @@ void ActiveStream::setForwardingHeaders() {
     appended = true;
     break;
   }
-  if (!appended) h.add("x-forwarded-for", info_.downstream_address);
-  h.set("x-forwarded-proto", request_headers_->scheme);
+  if (!appended) h.addView("x-forwarded-for", info_.downstream_address);
+  h.remove("x-forwarded-proto");
+  h.addView("x-forwarded-proto", request_headers_->scheme);
 }
 
 void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool end_stream) {

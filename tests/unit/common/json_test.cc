@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <string>
 
 namespace courier::json {
@@ -49,6 +51,50 @@ TEST(JsonAppendStringTest, Utf8PassesThrough) {
   EXPECT_EQ(quoted("\xe2\x82\xac"), "\"\xe2\x82\xac\"");          // €
   EXPECT_EQ(quoted("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");  // emoji
   EXPECT_EQ(quoted("\xff\x80"), "\"\xff\x80\"");                  // high bytes kept as is
+}
+
+// The word-at-a-time scan against a byte-by-byte reference: every byte
+// value at every position of strings of 1..20 bytes (words, partial words,
+// and bytes >= 0x80 next to the ones that need escaping).
+TEST(JsonAppendStringTest, MatchesAByteByByteReferenceAtEveryPosition) {
+  auto reference = [](std::string_view s) {
+    std::string out = "\"";
+    char hex[8];
+    for (unsigned char c : s) {
+      if (c == '"')
+        out += "\\\"";
+      else if (c == '\\')
+        out += "\\\\";
+      else if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c == '\b')
+        out += "\\b";
+      else if (c == '\f')
+        out += "\\f";
+      else if (c < 0x20 || c == 0x7f) {
+        snprintf(hex, sizeof hex, "\\u%04x", c);
+        out += hex;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + "\"";
+  };
+  for (size_t len = 1; len <= 20; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string s(len, 'a');
+        if (pos + 1 < len) s[pos + 1] = '\xc3';  // a high byte beside it
+        s[pos] = static_cast<char>(byte);
+        ASSERT_EQ(quoted(std::string_view(s)), reference(s))
+            << "len " << len << " pos " << pos << " byte " << byte;
+      }
+    }
+  }
 }
 
 }  // namespace
