@@ -157,12 +157,6 @@ std::unique_ptr<http::StreamFilter> RateLimitConfig::createFilter() const {
   return std::make_unique<RateLimitFilter>(*this);
 }
 
-bool RateLimitConfig::anyRedis() const {
-  for (const Limit& l : limits_)
-    if (l.scope == Scope::Redis) return true;
-  return false;
-}
-
 std::string RateLimitConfig::renderJson() const {
   config::JsonWriter w;
   w.beginObject();

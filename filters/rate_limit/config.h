@@ -57,7 +57,6 @@ class RateLimitConfig : public config::FilterConfig {
   std::string renderJson() const override;
 
   const std::vector<Limit>& limits() const { return limits_; }
-  bool anyRedis() const;
 
  private:
   std::vector<Limit> limits_;

@@ -190,8 +190,6 @@ void RateLimitFilter::reject() {
   int64_t now = nowNs();
   const auto& limits = config_.limits();
   // The refusing limit that frees up last is the one the client waits for.
-  const Applied* refusing = nullptr;
-  size_t refusing_index = 0;
   for (size_t i = 0; i < limits.size(); ++i) {
     Applied& a = applied_[i];
     if (!a.applies) continue;
@@ -199,63 +197,52 @@ void RateLimitFilter::reject() {
       limits[i].buckets->refund(a.key_hash, now);
       a.took_local = false;
     }
-    if (!a.decision.allowed && a.decision.retry_after_ns > 0 &&
-        (!refusing || a.decision.retry_after_ns > refusing->decision.retry_after_ns)) {
-      refusing = &a;
-      refusing_index = i;
-    }
+    if (!a.decision.allowed &&
+        a.decision.retry_after_ns > applied_[refused_index_].decision.retry_after_ns)
+      refused_index_ = i;
   }
   recordDecision(stats::RateLimitDecision::Limited);
-  const Limit& limit = limits[refusing_index];
-  int64_t retry = refusing ? refusing->decision.retry_after_ns : limit.shape.interval_ns;
-  NumberText retry_after(std::max<int64_t>(1, ceilSeconds(retry)));
-  NumberText burst(limit.burst);
-  NumberText reset(ceilSeconds(refusing ? refusing->decision.reset_ns : 0));
-  const std::pair<std::string_view, std::string_view> extra[] = {
-      {"retry-after", retry_after.view()},
-      {"ratelimit-limit", burst.view()},
-      {"ratelimit-remaining", "0"},
-      {"ratelimit-reset", reset.view()},
-  };
-  std::string message = "rate limit exceeded for " + limit.key_text + "; retry in " +
-                        std::string(retry_after.view()) + "s";
-  callbacks_->sendLocalReply(429, "rate_limited", message, "rate_limited", extra);
+  int64_t retry = retryAfterSeconds();
+  std::string message = "rate limit exceeded for " + limits[refused_index_].key_text +
+                        "; retry in " + std::to_string(retry) + "s";
+  // The fields come back through onLocalReply().
+  callbacks_->sendLocalReply(429, "rate_limited", message, "rate_limited");
 }
 
-const RateLimitFilter::Applied* RateLimitFilter::tightest() const {
-  const Applied* best = nullptr;
-  size_t best_index = 0;
+int64_t RateLimitFilter::retryAfterSeconds() const {
+  return std::max<int64_t>(1, ceilSeconds(applied_[refused_index_].decision.retry_after_ns));
+}
+
+std::optional<size_t> RateLimitFilter::tightest() const {
+  std::optional<size_t> best;
   for (size_t i = 0; i < config_.limits().size(); ++i) {
-    const Applied& a = applied_[i];
-    if (!a.applies) continue;
-    if (!best || a.decision.remaining < best->decision.remaining ||
-        (a.decision.remaining == best->decision.remaining &&
-         a.decision.reset_ns > best->decision.reset_ns)) {
-      best = &a;
-      best_index = i;
-    }
+    const Decision& d = applied_[i].decision;
+    if (!applied_[i].applies) continue;
+    const Decision* b = best ? &applied_[*best].decision : nullptr;
+    if (!b || d.remaining < b->remaining ||
+        (d.remaining == b->remaining && d.reset_ns > b->reset_ns))
+      best = i;
   }
-  tightest_index_ = best_index;
   return best;
 }
 
 void RateLimitFilter::addRateLimitFields(http::HeaderMap& headers) {
-  const Applied* t = tightest();
-  if (!t) return;
-  const Limit& limit = config_.limits()[tightest_index_];
+  std::optional<size_t> index = limited_ ? std::optional<size_t>(refused_index_) : tightest();
+  if (!index) return;
+  const Decision& d = applied_[*index].decision;
   // Views into this filter (see field_values_): no copy, no arena block.
-  char* buf = field_values_;
-  char* end = buf + sizeof field_values_;
-  auto [limit_end, e1] = std::to_chars(buf, end, limit.burst);
-  auto [remaining_end, e2] = std::to_chars(limit_end, end, t->decision.remaining);
-  auto [reset_end, e3] = std::to_chars(remaining_end, end, ceilSeconds(t->decision.reset_ns));
-  (void)e1, (void)e2, (void)e3;  // room for three numbers below 2^64
-  auto view = [](const char* from, const char* to) {
-    return std::string_view(from, static_cast<size_t>(to - from));
+  char* p = field_values_;
+  char* const end = p + sizeof field_values_;
+  auto add = [&](std::string_view name, int64_t value) {
+    auto [next, ec] = std::to_chars(p, end, value);
+    (void)ec;  // room for four numbers below 2^64
+    headers.addView(name, std::string_view(p, static_cast<size_t>(next - p)));
+    p = next;
   };
-  headers.addView("ratelimit-limit", view(buf, limit_end));
-  headers.addView("ratelimit-remaining", view(limit_end, remaining_end));
-  headers.addView("ratelimit-reset", view(remaining_end, reset_end));
+  if (limited_) add("retry-after", retryAfterSeconds());
+  add("ratelimit-limit", config_.limits()[*index].burst);
+  add("ratelimit-remaining", limited_ ? 0 : d.remaining);
+  add("ratelimit-reset", ceilSeconds(d.reset_ns));
 }
 
 http::FilterHeadersStatus RateLimitFilter::encodeHeaders(http::ResponseHeaders& headers, bool) {
@@ -264,9 +251,9 @@ http::FilterHeadersStatus RateLimitFilter::encodeHeaders(http::ResponseHeaders& 
 }
 
 void RateLimitFilter::onLocalReply(http::ResponseHeaders& headers) {
-  // Our own 429 carries its fields already; a request still waiting for
-  // Redis has no decision to report.
-  if (!limited_ && redis_request_ == nullptr) addRateLimitFields(headers.headers);
+  // Our own 429, or another reply on this route; a request still waiting
+  // for Redis has no decision to report.
+  if (redis_request_ == nullptr) addRateLimitFields(headers.headers);
 }
 
 void RateLimitFilter::onDestroy() {

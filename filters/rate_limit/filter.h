@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "filters/rate_limit/config.h"
 #include "proxy/http/filter.h"
@@ -54,8 +55,11 @@ class RateLimitFilter : public http::StreamFilter, public redis::ReplyHandler {
   void resume();
   // Gives back tokens taken and answers 429.
   void reject();
+  int64_t retryAfterSeconds() const;  // of the refusing limit, at least 1
   // The applied limit with the fewest tokens left (ties: the later reset).
-  const Applied* tightest() const;
+  std::optional<size_t> tightest() const;
+  // RateLimit-* of the tightest limit, or on a 429 Retry-After and those of
+  // the refusing limit.
   void addRateLimitFields(http::HeaderMap& headers);
   void recordDecision(stats::RateLimitDecision d);
 
@@ -63,11 +67,11 @@ class RateLimitFilter : public http::StreamFilter, public redis::ReplyHandler {
   std::array<Applied, kMaxLimitsPerRoute> applied_{};
   redis::Request* redis_request_ = nullptr;
   bool limited_ = false;
-  mutable size_t tightest_index_ = 0;  // set by tightest()
-  // The RateLimit-* values the response head points at. A filter lives
+  size_t refused_index_ = 0;  // limited_: the limit whose token comes last
+  // The values of the fields the response head points at. A filter lives
   // until its stream is deleted, as long as the response head it marks
   // (and HTTP/1.1 writes the head out at once).
-  char field_values_[3 * 20] = {};
+  char field_values_[4 * 20] = {};
 };
 
 }  // namespace courier::filters::rate_limit

@@ -142,7 +142,7 @@ void ActiveStream::sinkTrailers(HeaderMap& trailers) {
 }
 
 void ActiveStream::sendLocalReply(int status, std::string_view error, std::string_view message,
-                                  std::string_view details, ExtraHeaders extra) {
+                                  std::string_view details) {
   if (info_.details.empty()) info_.details = details.empty() ? error : details;
   stats::localReply(*gen_, error);
   if (response_started_) {
@@ -151,18 +151,14 @@ void ActiveStream::sendLocalReply(int status, std::string_view error, std::strin
     encoder_.resetStream();
     return;
   }
-  writeLocalReply(status, error, message, extra);
+  writeLocalReply(status, error, message);
 }
 
-void ActiveStream::writeLocalReply(int status, std::string_view error, std::string_view message,
-                                   ExtraHeaders extra) {
+void ActiveStream::writeLocalReply(int status, std::string_view error, std::string_view message) {
   if (info_.request_id.empty()) info_.request_id = newRequestId(ctx_.rng);  // unparsed request
   Buffer body;
   body.add(localReplyBody(error, message, info_.request_id));
   response_headers_ = localReplyHeaders(status, body.length());
-  // Names are lower-case literals; values may be the caller's temporaries.
-  for (const auto& [name, value] : extra)
-    response_headers_->headers.addView(name, response_headers_->headers.copy(value));
   if (chain_) {
     chain_->onLocalReply(*response_headers_);
     chain_->destroy();

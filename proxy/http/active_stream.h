@@ -52,7 +52,7 @@ class ActiveStream : public event::DeferredDeletable,
   void sinkData(Buffer& data, bool end_stream) override;
   void sinkTrailers(HeaderMap& trailers) override;
   void sendLocalReply(int status, std::string_view error, std::string_view message,
-                      std::string_view details, ExtraHeaders extra = {}) override;
+                      std::string_view details) override;
   StreamInfo& streamInfo() override { return info_; }
   event_base* eventBase() override;
   const WorkerServices& workerServices() override { return services_; }
@@ -71,8 +71,7 @@ class ActiveStream : public event::DeferredDeletable,
 
  private:
   void setForwardingHeaders();
-  void writeLocalReply(int status, std::string_view error, std::string_view message,
-                       ExtraHeaders extra);
+  void writeLocalReply(int status, std::string_view error, std::string_view message);
 
   WorkerContext& ctx_;
   std::shared_ptr<Generation> gen_;  // the config this stream runs under

@@ -27,10 +27,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include "proxy/buffer/buffer.h"
 #include "proxy/http/header_map.h"
@@ -79,9 +77,6 @@ struct StreamInfo {
   }
 };
 
-// Extra response fields for a local reply, e.g. Retry-After on a 429.
-using ExtraHeaders = std::span<const std::pair<std::string_view, std::string_view>>;
-
 // Per-worker facilities a filter may use. Valid for the stream's life; they
 // belong to the config generation the stream runs under.
 struct WorkerServices {
@@ -99,7 +94,7 @@ class StreamFilterCallbacks {
   // Ends the stream with a JSON error reply (`error` is a SPEC error code,
   // e.g. "rate_limited"); `details` goes to the access log.
   virtual void sendLocalReply(int status, std::string_view error, std::string_view message,
-                              std::string_view details = {}, ExtraHeaders extra = {}) = 0;
+                              std::string_view details = {}) = 0;
   // Answer the stream from this filter (e.g. a cache hit): the response
   // walks the encode side from this filter upwards.
   virtual void encodeHeaders(std::unique_ptr<ResponseHeaders> headers, bool end_stream) = 0;
@@ -145,7 +140,8 @@ class StreamFilter {
   virtual void onDownstreamWatermark(bool /*above_high*/) {}
   // courier answers this stream itself (a 404, 429, 503 ...): the reply's
   // head, before it is written. The reply skips the encode callbacks, so a
-  // filter that marks every response (e.g. RateLimit-* fields) does it here.
+  // filter that marks every response (e.g. RateLimit-* fields), or adds to
+  // its own reply (Retry-After on a 429), does it here.
   virtual void onLocalReply(ResponseHeaders& /*headers*/) {}
   // The stream ends (completed or reset); no callbacks after this.
   virtual void onDestroy() {}

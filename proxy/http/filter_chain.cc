@@ -16,8 +16,8 @@ class FilterChain::Slot : public StreamFilterCallbacks {
   void continueDecoding() override { chain_.continueDecoding(index_); }
   void continueEncoding() override { chain_.continueEncoding(index_); }
   void sendLocalReply(int status, std::string_view error, std::string_view message,
-                      std::string_view details, ExtraHeaders extra) override {
-    chain_.owner_.sendLocalReply(status, error, message, details, extra);
+                      std::string_view details) override {
+    chain_.owner_.sendLocalReply(status, error, message, details);
   }
   void encodeHeaders(std::unique_ptr<ResponseHeaders> headers, bool end_stream) override {
     chain_.owner_.setResponseHeaders(std::move(headers));

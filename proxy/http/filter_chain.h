@@ -43,7 +43,7 @@ class FilterChainOwner {
   virtual void sinkData(Buffer& data, bool end_stream) = 0;
   virtual void sinkTrailers(HeaderMap& trailers) = 0;
   virtual void sendLocalReply(int status, std::string_view error, std::string_view message,
-                              std::string_view details, ExtraHeaders extra) = 0;
+                              std::string_view details) = 0;
   virtual StreamInfo& streamInfo() = 0;
   virtual event_base* eventBase() = 0;
   virtual const WorkerServices& workerServices() = 0;

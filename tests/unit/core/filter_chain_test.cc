@@ -111,8 +111,8 @@ class FakeOwner : public FilterChainOwner {
   void sinkTrailers(HeaderMap& t) override {
     log_.push_back("sink.t(" + std::string(t.getOr("x-t")) + ")");
   }
-  void sendLocalReply(int status, std::string_view error, std::string_view, std::string_view,
-                      ExtraHeaders) override {
+  void sendLocalReply(int status, std::string_view error, std::string_view,
+                      std::string_view) override {
     log_.push_back("local(" + std::to_string(status) + "," + std::string(error) + ")");
     if (chain) chain->destroy();
   }

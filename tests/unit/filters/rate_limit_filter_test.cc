@@ -16,19 +16,22 @@
 namespace courier::filters::rate_limit {
 namespace {
 
-// Records what the filter asks of its stream.
+// Records what the filter asks of its stream; a local reply's head goes
+// through the filter's onLocalReply, as ActiveStream does it.
 class RecordingCallbacks : public http::StreamFilterCallbacks {
  public:
   RecordingCallbacks() : stats(1, 1) { services.stats = &stats; }
 
   void continueDecoding() override { ++continued; }
   void continueEncoding() override {}
-  void sendLocalReply(int status, std::string_view error, std::string_view, std::string_view,
-                      http::ExtraHeaders extra) override {
+  void sendLocalReply(int status, std::string_view error, std::string_view,
+                      std::string_view) override {
     reply_status = status;
     reply_error = error;
+    http::ResponseHeaders head;
+    filter->onLocalReply(head);
     reply_headers.clear();
-    for (const auto& [name, value] : extra) reply_headers.emplace_back(name, value);
+    for (const auto& f : head.headers.fields()) reply_headers.emplace_back(f.name, f.value);
   }
   void encodeHeaders(std::unique_ptr<http::ResponseHeaders>, bool) override {}
   void encodeData(Buffer&, bool) override {}
@@ -45,6 +48,7 @@ class RecordingCallbacks : public http::StreamFilterCallbacks {
     return "(absent)";
   }
 
+  http::StreamFilter* filter = nullptr;
   stats::WorkerStats stats;
   http::WorkerServices services;
   http::StreamInfo info;
@@ -75,6 +79,7 @@ class RateLimitFilterTest : public ::testing::Test {
     const config::FilterConfig& fc = *config_->routes[0].filters[0];
     std::unique_ptr<http::StreamFilter> filter = fc.createFilter();
     RecordingCallbacks cb;
+    cb.filter = filter.get();
     cb.info.client_address = std::string(client_ip);
     filter->setCallbacks(cb);
     http::RequestHeaders req;
