@@ -113,8 +113,10 @@ class Client {
 
   // Runs a Lua script by SHA (EVALSHA) and, if Redis answers NOSCRIPT (a
   // restarted or flushed server), loads it with EVAL in the same call, so
-  // the caller sees one reply. `keys` and `args` as in EVAL (copied). The
-  // EVAL gets a fresh `timeout`: at worst the caller waits twice as long.
+  // the caller sees one reply. `keys` and `args` as in EVAL (copied);
+  // `script` is not copied and must outlive the request (scripts are static
+  // text). The EVAL gets a fresh `timeout`: at worst the caller waits twice
+  // as long.
   Request* evalScript(std::string_view script, std::string_view sha1_hex,
                       std::span<const std::string_view> keys,
                       std::span<const std::string_view> args, ReplyHandler& handler);

@@ -70,7 +70,8 @@ class Client::Impl {
   // nullptr if the command may be sent; else the posted failure's request.
   Request* admit(ReplyHandler& handler);
   Request* start(std::span<const std::string_view> argv, ReplyHandler& handler,
-                 std::unique_ptr<std::vector<std::string>> eval_argv);
+                 std::unique_ptr<std::vector<std::string>> eval_argv,
+                 std::string_view eval_script = {});
   bool issue(PendingRequest* request, std::span<const std::string_view> argv);
   Request* post(ReplyHandler& handler, Error error, std::string_view message = {});
   void drainPosted();

@@ -56,10 +56,9 @@ Request* Client::Impl::evalScript(std::string_view script, std::string_view sha1
   argv.insert(argv.end(), {"EVALSHA", sha1_hex, numkeys});
   argv.insert(argv.end(), keys.begin(), keys.end());
   argv.insert(argv.end(), args.begin(), args.end());
-  auto eval = std::make_unique<std::vector<std::string>>(argv.begin(), argv.end());
-  (*eval)[0] = "EVAL";
-  (*eval)[1] = script;
-  return start(argv, handler, std::move(eval));
+  // Everything after the script, for the EVAL retry.
+  auto eval = std::make_unique<std::vector<std::string>>(argv.begin() + 2, argv.end());
+  return start(argv, handler, std::move(eval), script);
 }
 
 Request* Client::Impl::admit(ReplyHandler& handler) {
@@ -72,9 +71,11 @@ Request* Client::Impl::admit(ReplyHandler& handler) {
 }
 
 Request* Client::Impl::start(std::span<const std::string_view> argv, ReplyHandler& handler,
-                             std::unique_ptr<std::vector<std::string>> eval_argv) {
+                             std::unique_ptr<std::vector<std::string>> eval_argv,
+                             std::string_view eval_script) {
   auto* request = new PendingRequest(&handler);
   request->eval_argv = std::move(eval_argv);
+  request->eval_script = eval_script;
   if (!issue(request, argv)) {
     delete request;
     return post(handler, Error::Disconnected);
@@ -148,7 +149,8 @@ void Client::Impl::onReply(PendingRequest* request, const void* reply) {
   (request->expired ? expired_ : waiting_).remove(request);
   if (request->handler && request->eval_argv && isNoScript(r)) {
     // Same request object, so the caller's handle still cancels it.
-    std::vector<std::string_view> argv(request->eval_argv->begin(), request->eval_argv->end());
+    std::vector<std::string_view> argv = {"EVAL", request->eval_script};
+    argv.insert(argv.end(), request->eval_argv->begin(), request->eval_argv->end());
     if (issue(request, argv)) return;
   }
   ReplyHandler* handler = request->handler;

@@ -27,7 +27,10 @@ struct PendingRequest final : Request {
   ReplyHandler* handler;  // null once cancelled or told the outcome
   Clock::time_point sent;
   bool expired = false;  // told Timeout; waits only for hiredis to hand it back
-  // evalScript only: the EVAL to send if EVALSHA answers NOSCRIPT.
+  // evalScript only: what EVAL needs if EVALSHA answers NOSCRIPT. The
+  // script is static text (not copied); numkeys, keys and args are copied,
+  // since the caller's views are gone by then.
+  std::string_view eval_script;
   std::unique_ptr<std::vector<std::string>> eval_argv;
   PendingRequest* prev = nullptr;
   PendingRequest* next = nullptr;
