@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <cstring>
-#include <vector>
 
 namespace courier::http {
 namespace {
@@ -67,26 +66,26 @@ bool inRanges(std::string_view address, std::span<const config::Cidr> ranges) {
 std::string effectiveClientAddress(std::string_view peer, const HeaderMap& headers,
                                    std::span<const config::Cidr> trusted) {
   if (trusted.empty() || !inRanges(peer, trusted)) return std::string(peer);
-  std::vector<std::string_view> hops;
-  for (const HeaderField& f : headers.fields()) {
-    if (f.name != "x-forwarded-for") continue;
-    std::string_view rest = f.value;
-    while (true) {
-      size_t comma = rest.find(',');
-      std::string_view hop = trim(rest.substr(0, comma));
-      if (!hop.empty()) hops.push_back(hop);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
+  // Hops right to left: fields last to first, each split at its last comma.
+  // The last hop visited is the left-most, the client if all are trusted.
+  std::string_view leftmost;
+  const auto& fields = headers.fields();
+  for (auto f = fields.rbegin(); f != fields.rend(); ++f) {
+    if (f->name != "x-forwarded-for") continue;
+    std::string_view rest = f->value;
+    while (!rest.empty()) {
+      size_t comma = rest.rfind(',');
+      std::string_view hop = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+      if (hop.empty()) continue;
+      leftmost = hop;
+      std::string_view address = stripPort(hop);
+      ParsedAddress a;
+      if (!parseAddress(address, a)) return std::string(hop);
+      if (!contains(trusted, a)) return std::string(address);
     }
   }
-  if (hops.empty()) return std::string(peer);
-  for (size_t i = hops.size(); i-- > 0;) {
-    std::string_view address = stripPort(hops[i]);
-    ParsedAddress a;
-    if (!parseAddress(address, a)) return std::string(hops[i]);
-    if (!contains(trusted, a)) return std::string(address);
-  }
-  return std::string(stripPort(hops.front()));
+  return std::string(leftmost.empty() ? peer : stripPort(leftmost));
 }
 
 }  // namespace courier::http
