@@ -117,6 +117,52 @@ void renderRouteCounters(std::string& out, std::string_view name, std::string_vi
   }
 }
 
+// Routes that recorded a cache result (only cached routes do), each with
+// every pair isCacheSeries() allows, zeros too, so hit ratios have both
+// terms from the first request on.
+void renderCacheRequests(std::string& out, const std::vector<std::string>& route_labels,
+                         const std::vector<RouteTotals>& routes) {
+  static constexpr std::string_view kName = "courier_cache_requests_total";
+  appendHeader(out, kName, "counter",
+               "Answers of each cache layer on cached routes: memory hit, miss or stale (served "
+               "past its freshness); redis hit, miss or error (failed or timed out); none "
+               "bypass (not cacheable, cache skipped).");
+  for (size_t r = 0; r < routes.size(); ++r) {
+    if (!routes[r].hasCache()) continue;
+    for (size_t l = 0; l < kCacheLayerCount; ++l) {
+      for (size_t i = 0; i < kCacheResultCount; ++i) {
+        if (!isCacheSeries(static_cast<CacheLayer>(l), static_cast<CacheResult>(i))) continue;
+        std::string series = route_labels[r];
+        series += ',';
+        series += labelPair("layer", kCacheLayerNames[l]);
+        series += ',';
+        series += labelPair("result", kCacheResultNames[i]);
+        appendSample(out, kName, series, routes[r].cache[l][i]);
+      }
+    }
+  }
+}
+
+// Nothing when no gauge source is set (a build or config without a cache).
+void renderCacheGauges(const StatsSnapshot& s, std::string& out) {
+  if (!s.cache_gauges) return;
+  const CacheGauges& g = *s.cache_gauges;
+  static constexpr std::string_view kMemory = "layer=\"memory\"";
+  appendHeader(out, "courier_cache_bytes", "gauge", "Bytes held by the cache, by layer.");
+  appendSample(out, "courier_cache_bytes", kMemory, g.memory_bytes);
+  appendHeader(out, "courier_cache_entries", "gauge", "Entries held by the cache, by layer.");
+  appendSample(out, "courier_cache_entries", kMemory, g.memory_entries);
+  appendHeader(out, "courier_cache_capacity_bytes", "gauge",
+               "Configured size limit of the cache, by layer.");
+  appendSample(out, "courier_cache_capacity_bytes", kMemory, g.memory_capacity);
+  appendHeader(out, "courier_cache_evictions_total", "counter",
+               "Memory cache entries evicted to make room for new ones.");
+  appendSample(out, "courier_cache_evictions_total", {}, g.evictions);
+  appendHeader(out, "courier_cache_expirations_total", "counter",
+               "Memory cache entries dropped because they expired.");
+  appendSample(out, "courier_cache_expirations_total", {}, g.expirations);
+}
+
 void renderRoutes(const StatsSnapshot& s, std::string& out) {
   std::vector<std::string> labels;
   labels.reserve(s.routes.size());
@@ -165,6 +211,7 @@ void renderRoutes(const StatsSnapshot& s, std::string& out) {
       "scope = \"redis\" limits decided by the local bucket because Redis failed, by reason.",
       "reason", kRateLimitFallbackNames, labels, s.routes,
       [](const RouteTotals& r) { return std::span(r.ratelimit_fallbacks); });
+  renderCacheRequests(out, labels, s.routes);
 }
 
 void renderClusters(const StatsSnapshot& s, std::string& out) {
@@ -207,6 +254,8 @@ void renderGlobals(const StatsSnapshot& s, const BuildInfo& build, std::string& 
   appendHeader(out, kLocal, "counter", "Error replies courier generated itself, by error code.");
   for (size_t i = 0; i < kLocalReplyCount; ++i)
     appendSample(out, kLocal, labelPair("error", kLocalReplyNames[i]), s.local_replies[i]);
+
+  renderCacheGauges(s, out);
 
   static constexpr std::string_view kRedis = "courier_redis_errors_total";
   appendHeader(out, kRedis, "counter", "Failed Redis operations, by operation.");

@@ -6,6 +6,10 @@
 //   request_duration_seconds{route}            histogram
 //   upstream_first_byte_seconds{route}         histogram
 //   active_requests{route}                     gauge
+//   ratelimit_decisions_total{route,decision}  counter; routes that recorded one
+// + ratelimit_fallbacks_total{route,reason}    counter; routes that recorded one
+//   cache_requests_total{route,layer,result}   counter; routes that recorded a cache
+//                                              result, the isCacheSeries() pairs
 //   upstream_request_duration_seconds{cluster} histogram
 // + upstream_requests_total{cluster}           counter: attempts, incl. connect failures
 // + upstream_connect_failures_total{cluster}   counter
@@ -13,6 +17,12 @@
 // + downstream_connections_total               counter
 // + downstream_rx_bytes_total, downstream_tx_bytes_total  counters
 // + local_replies_total{error}                 counter, every error name (zeros too)
+//   cache_bytes{layer="memory"}                gauge   } only while a cache gauge
+// + cache_entries{layer="memory"}              gauge   } source is set
+// + cache_capacity_bytes{layer="memory"}       gauge   } (cache_gauges.h)
+//   cache_evictions_total                      counter }
+// + cache_expirations_total                    counter }
+//   redis_errors_total{op}                     counter, every op (zeros too)
 //   config_reloads_total{result}               counter, result="success"|"failure"
 //   build_info{version,revision,compiler}      gauge, always 1
 // Histograms share the bucket bounds of histogram.h (le inclusive,

@@ -24,9 +24,18 @@ void addRoute(RouteTotals& into, const RouteTotals& from) {
     into.ratelimit_decisions[i] += from.ratelimit_decisions[i];
   for (size_t i = 0; i < kRateLimitFallbackCount; ++i)
     into.ratelimit_fallbacks[i] += from.ratelimit_fallbacks[i];
+  for (size_t l = 0; l < kCacheLayerCount; ++l)
+    for (size_t i = 0; i < kCacheResultCount; ++i) into.cache[l][i] += from.cache[l][i];
 }
 
 }  // namespace
+
+bool RouteTotals::hasCache() const {
+  for (const auto& layer : cache)
+    for (uint64_t n : layer)
+      if (n != 0) return true;
+  return false;
+}
 
 StatsSnapshot StatsSnapshot::shaped(const std::vector<std::string>& routes,
                                     const std::vector<std::string>& clusters) {
@@ -51,6 +60,8 @@ void StatsSnapshot::addShard(const WorkerStats& shard) {
       into.ratelimit_decisions[i] += from.ratelimit_decisions[i].load();
     for (size_t i = 0; i < kRateLimitFallbackCount; ++i)
       into.ratelimit_fallbacks[i] += from.ratelimit_fallbacks[i].load();
+    for (size_t l = 0; l < kCacheLayerCount; ++l)
+      for (size_t i = 0; i < kCacheResultCount; ++i) into.cache[l][i] += from.cache[l][i].load();
   }
   for (size_t c = 0; c < clusters.size(); ++c) {
     const ClusterShard& from = shard.cluster(c);

@@ -5,9 +5,11 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "proxy/stats/cache_gauges.h"
 #include "proxy/stats/histogram.h"
 #include "proxy/stats/local_reply.h"
 #include "proxy/stats/worker_stats.h"
@@ -22,8 +24,14 @@ struct RouteTotals {
   int64_t active = 0;
   std::array<uint64_t, kRateLimitDecisionCount> ratelimit_decisions{};
   std::array<uint64_t, kRateLimitFallbackCount> ratelimit_fallbacks{};
+  std::array<std::array<uint64_t, kCacheResultCount>, kCacheLayerCount> cache{};  // [layer][result]
 
   uint64_t requests() const { return duration.count(); }
+  uint64_t cacheCount(CacheLayer l, CacheResult r) const {
+    return cache[static_cast<size_t>(l)][static_cast<size_t>(r)];
+  }
+  // True once the route recorded any cache result: only cached routes do.
+  bool hasCache() const;
 };
 
 struct ClusterTotals {
@@ -44,6 +52,9 @@ struct StatsSnapshot {
   std::array<uint64_t, kRedisOpCount> redis_errors{};
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
+  // The process-wide memory-layer gauges at snapshot time; empty when no
+  // source is set (cache_gauges.h). Never merged: they are not per store.
+  std::optional<CacheGauges> cache_gauges;
 
   // Empty totals for these names (a snapshot's "shape").
   static StatsSnapshot shaped(const std::vector<std::string>& routes,

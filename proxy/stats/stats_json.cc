@@ -46,6 +46,54 @@ double rate(uint64_t events, double seconds) {
   return seconds > 0 ? static_cast<double>(events) / seconds : 0.0;
 }
 
+uint64_t minus(uint64_t now, uint64_t before) {
+  return now > before ? now - before : 0;
+}
+
+// "cache":{"memory":{"hit":..,"miss":..,"stale":..,"hit_ratio":..},"redis":{..},
+// "none":{"bypass":..}}. Counts since start; hit_ratio = hits / lookups of
+// that layer (all its results) in the window, null when it had none.
+void appendRouteCache(std::string& out, const RouteTotals& r, const RouteTotals* base) {
+  out += ",\"cache\":{";
+  for (size_t l = 0; l < kCacheLayerCount; ++l) {
+    if (l) out += ',';
+    appendKey(out, kCacheLayerNames[l]);
+    out += '{';
+    uint64_t lookups = 0;
+    bool first = true;
+    for (size_t i = 0; i < kCacheResultCount; ++i) {
+      if (!isCacheSeries(static_cast<CacheLayer>(l), static_cast<CacheResult>(i))) continue;
+      if (!first) out += ',';
+      first = false;
+      appendUint(out, kCacheResultNames[i], r.cache[l][i]);
+      lookups += minus(r.cache[l][i], base ? base->cache[l][i] : 0);
+    }
+    if (static_cast<CacheLayer>(l) != CacheLayer::None) {
+      size_t hit = static_cast<size_t>(CacheResult::Hit);
+      uint64_t hits = minus(r.cache[l][hit], base ? base->cache[l][hit] : 0);
+      out += ",\"hit_ratio\":";
+      appendJsonNumber(out, lookups ? static_cast<double>(hits) / lookups : -1, true);
+    }
+    out += '}';
+  }
+  out += '}';
+}
+
+// Top level, only while a gauge source is set (cache_gauges.h).
+void appendCacheGauges(std::string& out, const CacheGauges& g) {
+  out += ",\"cache\":{\"memory\":{";
+  appendUint(out, "bytes", g.memory_bytes);
+  out += ',';
+  appendUint(out, "entries", g.memory_entries);
+  out += ',';
+  appendUint(out, "capacity_bytes", g.memory_capacity);
+  out += "},";
+  appendUint(out, "evictions", g.evictions);
+  out += ',';
+  appendUint(out, "expirations", g.expirations);
+  out += '}';
+}
+
 void appendRoute(std::string& out, const RouteTotals& r, const RouteTotals* base, double window) {
   HistogramData duration = base ? r.duration.minus(base->duration) : r.duration;
   HistogramData first_byte = base ? r.first_byte.minus(base->first_byte) : r.first_byte;
@@ -71,6 +119,7 @@ void appendRoute(std::string& out, const RouteTotals& r, const RouteTotals* base
   appendPercentiles(out, "latency_seconds", duration);
   out += ',';
   appendPercentiles(out, "first_byte_seconds", first_byte);
+  if (r.hasCache()) appendRouteCache(out, r, base);
   out += '}';
 }
 
@@ -85,8 +134,7 @@ void appendCluster(std::string& out, const ClusterTotals& c, const ClusterTotals
   out += ',';
   appendUint(out, "connect_failures", c.connect_failures);
   out += ",\"rate\":";
-  uint64_t base_requests = base ? base->requests : 0;
-  appendJsonNumber(out, rate(c.requests > base_requests ? c.requests - base_requests : 0, window));
+  appendJsonNumber(out, rate(minus(c.requests, base ? base->requests : 0), window));
   out += ',';
   appendPercentiles(out, "latency_seconds", duration);
   out += '}';
@@ -129,7 +177,9 @@ std::string renderStatsJson(const StatsSnapshot& current, const StatsSnapshot* b
   appendUint(out, "success", current.reloads_ok);
   out += ',';
   appendUint(out, "failure", current.reloads_failed);
-  out += "}}";
+  out += '}';
+  if (current.cache_gauges) appendCacheGauges(out, *current.cache_gauges);
+  out += '}';
   return out;
 }
 

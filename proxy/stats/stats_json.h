@@ -1,5 +1,5 @@
 // The admin API's GET /stats body: per-route and per-cluster request counts,
-// request rates and latency percentiles, as JSON.
+// request rates, latency percentiles and cache hit ratios, as JSON.
 //
 // Rates and percentiles are over a window: the time since the previous
 // render() call that is at least kMinWindow old (or since the store started,
@@ -7,7 +7,10 @@
 // N seconds; two clients polling at once do not shrink each other's window
 // below one second. Percentiles are estimated from the histogram buckets by
 // linear interpolation (histogram.h), null when the window saw no requests.
-// Counts ("requests_total", "codes") are totals since start.
+// Counts ("requests_total", "codes", cache results) are totals since start.
+// A cache layer's hit_ratio is hits / lookups of that layer (every result it
+// counts: memory hit+miss+stale, redis hit+miss+error) in the window, null
+// when the window saw no lookup there. Stale is not a hit.
 //
 // Shape:
 //   {"uptime_seconds":..,"window_seconds":..,"active_connections":..,
@@ -15,10 +18,17 @@
 //    "routes":[{"name":"completions","requests_total":..,"active_requests":..,
 //               "rate":..,"codes":{"200":..},
 //               "latency_seconds":{"p50":..,"p95":..,"p99":..},
-//               "first_byte_seconds":{"p50":..,"p95":..,"p99":..}}, ...],
+//               "first_byte_seconds":{"p50":..,"p95":..,"p99":..},
+//               "cache":{"memory":{"hit":..,"miss":..,"stale":..,"hit_ratio":..},
+//                        "redis":{"hit":..,"miss":..,"error":..,"hit_ratio":..},
+//                        "none":{"bypass":..}}}, ...],
+//    ("cache" only on routes that recorded a cache result)
 //    "clusters":[{"name":"agent","requests_total":..,"connect_failures":..,"rate":..,
 //                 "latency_seconds":{...}}, ...],
-//    "local_replies":{"no_route":..,...},"config_reloads":{"success":..,"failure":..}}
+//    "local_replies":{"no_route":..,...},"config_reloads":{"success":..,"failure":..},
+//    "cache":{"memory":{"bytes":..,"entries":..,"capacity_bytes":..},
+//             "evictions":..,"expirations":..}}
+//   (the last "cache" only while a gauge source is set, cache_gauges.h)
 #pragma once
 
 #include <chrono>

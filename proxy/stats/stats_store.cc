@@ -62,6 +62,7 @@ StatsSnapshot StatsStore::ownSnapshot() const {
 
 StatsSnapshot StatsStore::snapshot() const {
   StatsSnapshot s = ownSnapshot();
+  s.cache_gauges = readCacheGauges();  // before the lock: the source is foreign code
   std::lock_guard lock(lineage_mu_);
   for (auto it = retired_.begin(); it != retired_.end();) {
     const StatsStore& old = **it;

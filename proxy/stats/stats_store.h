@@ -67,8 +67,9 @@ class StatsStore {
   // Main thread, once, before this store is published to the workers.
   void inheritFrom(std::shared_ptr<const StatsStore> previous);
 
-  // Every shard (and inherited store) summed. Main thread (serialised by an
-  // internal mutex, so any single thread at a time is fine).
+  // Every shard (and inherited store) summed, plus the cache gauges
+  // (cache_gauges.h). Main thread (serialised by an internal mutex, so any
+  // single thread at a time is fine).
   StatsSnapshot snapshot() const;
 
  private:

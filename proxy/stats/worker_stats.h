@@ -37,6 +37,8 @@ struct RouteShard {
   Gauge active;
   std::array<Counter, kRateLimitDecisionCount> ratelimit_decisions;
   std::array<Counter, kRateLimitFallbackCount> ratelimit_fallbacks;
+  // [layer][result]; only isCacheSeries() pairs are ever non-zero.
+  std::array<std::array<Counter, kCacheResultCount>, kCacheLayerCount> cache;
 };
 
 struct ClusterShard {
@@ -99,6 +101,13 @@ class alignas(64) WorkerStats {
   }
   void recordRateLimitFallback(size_t route, RateLimitFallback why) {
     routeShard(route).ratelimit_fallbacks[static_cast<size_t>(why)].add();
+  }
+  // One cache layer's answer for a request on a cached route (see
+  // isCacheSeries() for the pairs that exist). A request records once per
+  // layer it consulted: a memory miss then a redis hit records both.
+  void recordCache(size_t route, CacheLayer layer, CacheResult result) {
+    assert(isCacheSeries(layer, result));
+    routeShard(route).cache[static_cast<size_t>(layer)][static_cast<size_t>(result)].add();
   }
   void recordRedisError(RedisOp op) { redis_errors_[static_cast<size_t>(op)].add(); }
 

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/unit/stats/scoped_gauge_source.h"
+
 namespace courier::stats {
 namespace {
 
@@ -51,6 +53,17 @@ TEST(Prometheus, GoldenTinyStore) {
   w.recordRateLimit(0, RateLimitDecision::Limited);
   w.recordRateLimitFallback(0, RateLimitFallback::Timeout);
   w.recordRedisError(RedisOp::RateLimit);
+  w.recordCache(0, CacheLayer::Memory, CacheResult::Hit);
+  w.recordCache(0, CacheLayer::Memory, CacheResult::Hit);
+  w.recordCache(0, CacheLayer::Memory, CacheResult::Miss);
+  w.recordCache(0, CacheLayer::Redis, CacheResult::Error);
+  w.recordCache(0, CacheLayer::None, CacheResult::Bypass);
+  w.recordRedisError(RedisOp::CacheGet);
+  ScopedGaugeSource gauges({.memory_bytes = 4096,
+                            .memory_entries = 3,
+                            .memory_capacity = 1 << 20,
+                            .evictions = 7,
+                            .expirations = 2});
   store.recordConfigReload(true);
   store.recordConfigReload(false);
   store.recordConfigReload(false);
@@ -122,8 +135,12 @@ TEST(Prometheus, PromtoolAcceptsExposition) {
     store.shard(w).recordConnectFailure(1);
     store.shard(w).connectionOpened();
     store.shard(w).recordLocalReply(LocalReply::BadGateway);
+    store.shard(w).recordCache(0, CacheLayer::Memory, CacheResult::Miss);
+    store.shard(w).recordCache(0, CacheLayer::Redis, CacheResult::Hit);
+    store.shard(w).recordCache(1, CacheLayer::None, CacheResult::Bypass);
   }
   store.recordConfigReload(true);
+  ScopedGaugeSource gauges({.memory_bytes = 10, .memory_entries = 1, .memory_capacity = 100});
 
   char path[] = "/tmp/courier_promtool_XXXXXX";
   int fd = mkstemp(path);

@@ -156,6 +156,7 @@ TEST(StatsStore, ConcurrentWritersAndReader) {
       shard.requestStarted(i & 1);
       shard.recordRequest(i & 1, i % 7 == 0 ? 503 : 200, microseconds(i % 5000));
       shard.recordUpstream(0, microseconds(100));
+      shard.recordCache(i & 1, CacheLayer::Memory, CacheResult::Hit);
       shard.requestFinished(i & 1);
       shard.connectionClosed();
     }
@@ -182,6 +183,9 @@ TEST(StatsStore, ConcurrentWritersAndReader) {
   uint64_t errors = s.routes[0].by_status[statusSlot(503)] + s.routes[1].by_status[statusSlot(503)];
   EXPECT_EQ(errors, 2u * ((kPerThread + 6) / 7));
   EXPECT_EQ(s.clusters[0].requests, 2u * kPerThread);
+  EXPECT_EQ(s.routes[0].cacheCount(CacheLayer::Memory, CacheResult::Hit) +
+                s.routes[1].cacheCount(CacheLayer::Memory, CacheResult::Hit),
+            2u * kPerThread);
   EXPECT_EQ(s.connections_total, 2u * kPerThread);
   EXPECT_EQ(s.active_connections, 0);
   EXPECT_EQ(s.routes[0].active + s.routes[1].active, 0);
