@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   # libraries courier links
   libevent-dev libnghttp2-dev libhiredis-dev libtomlplusplus-dev zlib1g-dev
-  libre2-dev libxxhash-dev libgoogle-perftools-dev libssl-dev
+  libre2-dev libxxhash-dev libsimdjson-dev libgoogle-perftools-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libhttp-parser-dev
   redis-server prometheus curl wrk nginx-light haproxy nghttp2-client
