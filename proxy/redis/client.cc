@@ -1,5 +1,6 @@
 // redis::Client's connection life: connect, AUTH/SELECT, drops and the
-// reconnect backoff. Commands are in commands.cc.
+// reconnect backoff (the pieces Subscriber shares first). Commands are in
+// commands.cc.
 #include "proxy/redis/client.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -15,12 +16,83 @@
 #include "proxy/stats/worker_stats.h"
 
 namespace courier::redis {
-namespace {
 
-constexpr std::chrono::milliseconds kFirstBackoff{100};
-constexpr std::chrono::milliseconds kMaxBackoff{5'000};
+std::chrono::milliseconds ReconnectBackoff::next() {
+  auto half = static_cast<uint64_t>(delay_.count()) / 2;
+  std::chrono::milliseconds delay(half + random_.next() % (half + 1));
+  delay_ = std::min(delay_ * 2, kMax);
+  return delay;
+}
 
-}  // namespace
+void ReconnectBackoff::reset() {
+  delay_ = kFirst;
+}
+
+// redisAsyncConnect resolves a host name with a blocking getaddrinfo; the
+// config normally holds an address, for which that returns at once.
+redisAsyncContext* openContext(event_base* base, const config::RedisConfig& config, void* data,
+                               ConnectCallback* on_connect, ConnectCallback* on_disconnect,
+                               std::string& error) {
+  redisAsyncContext* ac = redisAsyncConnect(config.host.c_str(), config.port);
+  if (ac == nullptr) {
+    error = "out of memory";
+    return nullptr;
+  }
+  if (ac->err) {  // e.g. refused at once on loopback
+    error = ac->errstr;
+    redisAsyncFree(ac);  // no callbacks or events are attached yet
+    return nullptr;
+  }
+  ac->data = data;
+  redisLibeventAttach(ac, base);
+  redisAsyncSetConnectCallback(ac, on_connect);
+  redisAsyncSetDisconnectCallback(ac, on_disconnect);
+  return ac;
+}
+
+// A command cannot fail to queue here (the context is not disconnecting);
+// if one did, it stays pending for ever and the caller's connect timer
+// drops the connection.
+int queueHandshake(redisAsyncContext* ac, const config::RedisConfig& config,
+                   ReplyCallback* callback) {
+  int queued = 0;
+  auto queue = [&](const char* name, std::span<const std::string_view> args) {
+    const char* av[3] = {name};
+    size_t lens[3] = {std::char_traits<char>::length(name)};
+    for (size_t i = 0; i < args.size(); ++i) {
+      av[i + 1] = args[i].data();
+      lens[i + 1] = args[i].size();
+    }
+    redisAsyncCommandArgv(ac, callback, const_cast<char*>(name), static_cast<int>(args.size() + 1),
+                          av, lens);
+    ++queued;
+  };
+  if (!config.password.empty()) {
+    std::string_view with_user[] = {config.username, config.password};
+    // Without a user name, the pre-ACL form (the "default" user).
+    queue("AUTH", config.username.empty() ? std::span<const std::string_view>(with_user).last(1)
+                                          : std::span<const std::string_view>(with_user));
+  }
+  if (config.db != 0) {
+    std::string db = std::to_string(config.db);
+    std::string_view args[] = {db};
+    queue("SELECT", args);
+  }
+  return queued;
+}
+
+const char* handshakeFailure(const config::RedisConfig& config, const char* command,
+                             const void* reply) {
+  auto* r = static_cast<const redisReply*>(reply);
+  if (r->type != REDIS_REPLY_ERROR) return nullptr;
+  LOG_ERROR("redis %s:%u: %s failed: %.*s", config.host.c_str(), config.port, command,
+            static_cast<int>(r->len), r->str);
+  return command[0] == 'A' ? "AUTH failed" : "SELECT failed";
+}
+
+void Client::Impl::ErrorCounter::count() {
+  if (impl_->stats_) impl_->stats_->recordRedisError(op_);
+}
 
 Client::Client(event_base* base, const config::RedisConfig& config, stats::WorkerStats* stats)
     : impl_(std::make_unique<Impl>(base, config, stats)) {}
@@ -40,6 +112,9 @@ bool Client::connected() const {
 void Client::setStats(stats::WorkerStats* stats) {
   impl_->setStats(stats);
 }
+ReplyHandler& Client::errorCounter(stats::RedisOp op) {
+  return impl_->errorCounter(op);
+}
 uint64_t Client::connectCount() const {
   return impl_->connectCount();
 }
@@ -50,11 +125,12 @@ Client::Impl::Impl(event_base* base, const config::RedisConfig& config, stats::W
       stats_(stats),
       timeout_(std::max(config.timeout, Ms(1))),
       blackhole_(std::max(Ms(1'000), 10 * timeout_)),
-      backoff_(kFirstBackoff),
       connect_timer_(base, [this] { onConnectTimeout(); }),
       reconnect_timer_(base, [this] { connect(); }),
       deadline_timer_(base, [this] { onDeadline(); }),
       post_timer_(base, [this] { drainPosted(); }) {
+  for (size_t i = 0; i < error_counters_.size(); ++i)
+    error_counters_[i].init(this, static_cast<stats::RedisOp>(i));
   connect();
 }
 
@@ -67,26 +143,14 @@ Client::Impl::~Impl() {
   }
 }
 
-// redisAsyncConnect resolves a host name with a blocking getaddrinfo; the
-// config normally holds an address, for which that returns at once.
 void Client::Impl::connect() {
   state_ = State::Connecting;
-  redisAsyncContext* ac = redisAsyncConnect(config_.host.c_str(), config_.port);
-  if (ac == nullptr) {
-    connectionDown("out of memory", false);
+  std::string error;
+  ctx_ = openContext(base_, config_, this, &connectCallback, &disconnectCallback, error);
+  if (ctx_ == nullptr) {
+    connectionDown(error.c_str(), false);
     return;
   }
-  if (ac->err) {  // e.g. refused at once on loopback
-    std::string why = ac->errstr;
-    redisAsyncFree(ac);  // no callbacks or events are attached yet
-    connectionDown(why.c_str(), false);
-    return;
-  }
-  ac->data = this;
-  redisLibeventAttach(ac, base_);
-  redisAsyncSetConnectCallback(ac, &Impl::connectCallback);
-  redisAsyncSetDisconnectCallback(ac, &Impl::disconnectCallback);
-  ctx_ = ac;
   connect_timer_.arm(std::max(config_.connect_timeout, Ms(1)));
 }
 
@@ -116,34 +180,9 @@ void Client::Impl::disconnectCallback(const redisAsyncContext* ac, int status) {
 
 void Client::Impl::onTcpConnected() {
   state_ = State::Handshake;
-  handshake_pending_ = 0;
   // Queued ahead of any user command; connect_timer_ stays armed until both
-  // are answered. A command cannot fail to queue here (the context is not
-  // disconnecting); if one did, it stays pending for ever and the connect
-  // timer drops the connection.
-  auto queue = [this](const char* name, std::span<const std::string_view> args) {
-    const char* av[3] = {name};
-    size_t lens[3] = {std::char_traits<char>::length(name)};
-    for (size_t i = 0; i < args.size(); ++i) {
-      av[i + 1] = args[i].data();
-      lens[i + 1] = args[i].size();
-    }
-    // privdata is the command's name, for the log line if it fails.
-    redisAsyncCommandArgv(ctx_, &Impl::handshakeCallback, const_cast<char*>(name),
-                          static_cast<int>(args.size() + 1), av, lens);
-    ++handshake_pending_;
-  };
-  if (!config_.password.empty()) {
-    std::string_view with_user[] = {config_.username, config_.password};
-    // Without a user name, the pre-ACL form (the "default" user).
-    queue("AUTH", config_.username.empty() ? std::span<const std::string_view>(with_user).last(1)
-                                           : std::span<const std::string_view>(with_user));
-  }
-  if (config_.db != 0) {
-    std::string db = std::to_string(config_.db);
-    std::string_view args[] = {db};
-    queue("SELECT", args);
-  }
+  // are answered.
+  handshake_pending_ = queueHandshake(ctx_, config_, &Impl::handshakeCallback);
   if (handshake_pending_ == 0) becomeReady();
 }
 
@@ -158,12 +197,9 @@ void Client::Impl::handshakeCallback(redisAsyncContext* ac, void* reply, void* p
 }
 
 void Client::Impl::onHandshakeReply(const char* command, const void* reply) {
-  auto* r = static_cast<const redisReply*>(reply);
-  if (r->type == REDIS_REPLY_ERROR) {
-    LOG_ERROR("redis %s:%u: %s failed: %.*s", config_.host.c_str(), config_.port, command,
-              static_cast<int>(r->len), r->str);
+  if (const char* failure = handshakeFailure(config_, command, reply)) {
     // Inside a reply callback: hiredis frees the context when it returns.
-    connectionDown(command[0] == 'A' ? "AUTH failed" : "SELECT failed", true);
+    connectionDown(failure, true);
     return;
   }
   if (--handshake_pending_ == 0) becomeReady();
@@ -173,7 +209,7 @@ void Client::Impl::becomeReady() {
   connect_timer_.cancel();
   state_ = State::Ready;
   ++connect_count_;
-  backoff_ = kFirstBackoff;
+  backoff_.reset();
   if (failures_in_row_ > 0) {
     LOG_INFO("redis %s:%u: connected after %llu failed attempts", config_.host.c_str(),
              config_.port, static_cast<unsigned long long>(failures_in_row_));
@@ -204,12 +240,8 @@ void Client::Impl::connectionDown(const char* why, bool free_context) {
   if (free_context && ac) redisAsyncFree(ac);
 }
 
-// Equal jitter: half the delay fixed, half random, so workers that lost
-// Redis together do not reconnect together.
 void Client::Impl::scheduleReconnect() {
-  auto half = static_cast<uint64_t>(backoff_.count()) / 2;
-  reconnect_timer_.arm(Ms(half + random_.next() % (half + 1)));
-  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+  reconnect_timer_.arm(backoff_.next());
 }
 
 }  // namespace courier::redis

@@ -39,6 +39,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "proxy/stats/feature_stats.h"
 
 struct event_base;
 struct redisReply;
@@ -125,6 +126,10 @@ class Client {
   // Where connection errors are counted from now on (a config reload that
   // keeps the same [redis] hands the connection to the new stats store).
   void setStats(stats::WorkerStats* stats);
+  // A handler for fire-and-forget commands, owned by the client: it ignores
+  // replies and counts errors as `op` in the client's current stats, so it
+  // never points at the stats of a config that is gone.
+  ReplyHandler& errorCounter(stats::RedisOp op);
   // Connections made so far (1 after the first success): for tests/metrics.
   uint64_t connectCount() const;
 

@@ -15,8 +15,10 @@
 //   (including those run while it is freed) knows not to touch the Impl.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +32,38 @@ struct redisAsyncContext;
 
 namespace courier::redis {
 
+// --- Shared with Subscriber, which keeps its own connection the same way. ---
+
+// Reconnect delays: 100 ms doubling to 5 s, with equal jitter (half fixed,
+// half random) so workers that lost Redis together do not reconnect together.
+class ReconnectBackoff {
+ public:
+  std::chrono::milliseconds next();  // the delay before the next attempt
+  void reset();                      // after a successful connection
+
+ private:
+  std::chrono::milliseconds delay_ = kFirst;
+  FastRandom random_;
+  static constexpr std::chrono::milliseconds kFirst{100};
+  static constexpr std::chrono::milliseconds kMax{5'000};
+};
+
+using ConnectCallback = void(const redisAsyncContext*, int status);
+using ReplyCallback = void(redisAsyncContext*, void* reply, void* privdata);
+
+// Starts connecting to config's host:port on `base`, with `data` and both
+// callbacks set. nullptr, with `error` set, if it failed at once.
+redisAsyncContext* openContext(event_base* base, const config::RedisConfig& config, void* data,
+                               ConnectCallback* on_connect, ConnectCallback* on_disconnect,
+                               std::string& error);
+// Queues AUTH and SELECT as `config` asks (privdata: the command's name, a
+// static string); returns how many were queued.
+int queueHandshake(redisAsyncContext* ac, const config::RedisConfig& config,
+                   ReplyCallback* callback);
+// nullptr if an AUTH/SELECT reply is a success; else the failure (logged).
+const char* handshakeFailure(const config::RedisConfig& config, const char* command,
+                             const void* reply);
+
 class Client::Impl {
  public:
   Impl(event_base* base, const config::RedisConfig& config, stats::WorkerStats* stats);
@@ -41,6 +75,7 @@ class Client::Impl {
                       std::span<const std::string_view> args, ReplyHandler& handler);
   bool connected() const { return state_ == State::Ready; }
   void setStats(stats::WorkerStats* stats) { stats_ = stats; }
+  ReplyHandler& errorCounter(stats::RedisOp op) { return error_counters_[static_cast<size_t>(op)]; }
   uint64_t connectCount() const { return connect_count_; }
 
  private:
@@ -84,6 +119,24 @@ class Client::Impl {
   event_base* base_;
   const config::RedisConfig config_;
   stats::WorkerStats* stats_;
+  // Client::errorCounter: one per op, counting into whatever stats_ is now.
+  class ErrorCounter : public ReplyHandler {
+   public:
+    void init(Impl* impl, stats::RedisOp op) {
+      impl_ = impl;
+      op_ = op;
+    }
+    void onRedisReply(const Reply& reply) override {
+      if (reply.isError()) count();
+    }
+    void onRedisError(Error, std::string_view) override { count(); }
+
+   private:
+    void count();
+    Impl* impl_ = nullptr;
+    stats::RedisOp op_ = stats::RedisOp::Connect;
+  };
+  std::array<ErrorCounter, stats::kRedisOpCount> error_counters_;
   const Ms timeout_;
   const Ms blackhole_;  // oldest reply this late: the connection is dead
 
@@ -92,8 +145,7 @@ class Client::Impl {
   int handshake_pending_ = 0;
   uint64_t connect_count_ = 0;
   uint64_t failures_in_row_ = 0;
-  Ms backoff_;
-  FastRandom random_;
+  ReconnectBackoff backoff_;
   event::Timer connect_timer_;    // connect + AUTH/SELECT deadline
   event::Timer reconnect_timer_;  // end of backoff
 
