@@ -60,6 +60,8 @@ void appendHex(std::string& out, uint64_t v) {
 
 http::FilterHeadersStatus RateLimitFilter::decodeHeaders(http::RequestHeaders& headers, bool) {
   const http::StreamInfo& info = callbacks_->streamInfo();
+  // courier's own requests (cache refreshes) spend no client's budget.
+  if (info.internal) return http::FilterHeadersStatus::Continue;
   const auto& limits = config_.limits();
   bool any_redis = false;
   for (size_t i = 0; i < limits.size(); ++i) {

@@ -94,7 +94,7 @@ void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool e
   setForwardingHeaders();
   const config::RouteConfig* route = gen_->routes.match(*request_headers_);
   info_.route = route;
-  stats::streamStarted(*gen_, info_);
+  if (!info_.internal) stats::streamStarted(*gen_, info_);
   if (!route) {
     sendLocalReply(404, "no_route", "no route matches this request", "no_route");
     return;
@@ -102,6 +102,8 @@ void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool e
   services_.stats = gen_->stats;
   services_.route_stats_index = route->index;
   services_.redis = gen_->redis.get();
+  services_.dispatcher = ctx_.dispatcher;
+  services_.internal_requests = ctx_.internal_requests;
   chain_ = std::make_unique<FilterChain>(*this, gen_->config->server.max_body_bytes);
   chain_->reserve(route->filters.size() + 1);
   for (const auto& filter_config : route->filters) chain_->add(filter_config->createFilter());
@@ -143,6 +145,11 @@ void ActiveStream::sinkTrailers(HeaderMap& trailers) {
 
 void ActiveStream::sendLocalReply(int status, std::string_view error, std::string_view message,
                                   std::string_view details) {
+  if (!response_started_ && chain_ && chain_->replaceLocalReply(status)) {
+    // A filter answered instead (a stale cache entry); keep why in the log.
+    if (info_.details.empty()) info_.details = details.empty() ? error : details;
+    return;
+  }
   if (info_.details.empty()) info_.details = details.empty() ? error : details;
   stats::localReply(*gen_, error);
   if (response_started_) {
@@ -191,6 +198,7 @@ void ActiveStream::complete(bool reset) {
   completed_ = true;
   if (reset && info_.details.empty()) info_.details = "downstream_reset";
   if (chain_) chain_->destroy();
+  if (info_.internal) return;
   stats::streamFinished(*gen_, info_, reset);
   if (ctx_.access_log) ctx_.access_log->log(request_headers_.get(), info_);
 }

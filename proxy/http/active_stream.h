@@ -68,6 +68,8 @@ class ActiveStream : public event::DeferredDeletable,
   }
   // The response is fully written (or the connection died): log and count.
   void complete(bool reset);
+  // Courier made this request itself (InternalRequests); before decodeHeaders.
+  void markInternal() { info_.internal = true; }
 
  private:
   void setForwardingHeaders();

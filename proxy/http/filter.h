@@ -20,6 +20,9 @@
 //   twice is a bug (asserted in debug builds).
 // - Body callbacks are opt-in: a filter that leaves wantsDecodeBody() /
 //   wantsEncodeBody() false is skipped for data and trailers.
+// - Replacing a response: encodeHeaders() may rewrite the headers in place
+//   (status and fields) and encodeData() the body; injectEncodedBody()
+//   adds a body to a response that had none.
 // - Local replies: sendLocalReply() ends the stream from inside the chain
 //   with a JSON error (SPEC "Errors"); the filter must then return Stop*.
 #pragma once
@@ -37,6 +40,9 @@ struct event_base;
 
 namespace courier::config {
 struct RouteConfig;
+}
+namespace courier::event {
+class Dispatcher;
 }
 namespace courier::redis {
 class Client;
@@ -70,11 +76,26 @@ struct StreamInfo {
   uint64_t response_body_bytes = 0;
   std::string upstream_address;
   std::string details;  // why courier answered itself, if it did
+  // No client sent this request: courier made it (a cache refreshing a
+  // stale entry). Internal streams are not rate limited, counted or logged.
+  bool internal = false;
 
   // The client as courier believes it (see client_address).
   std::string_view clientAddress() const {
     return client_address.empty() ? std::string_view(downstream_address) : client_address;
   }
+};
+
+struct RequestHeaders;
+
+// Starts requests that no client sent (a cache refreshing a stale entry in
+// the background). Each runs through its route's filters and the router
+// like a client's request, with StreamInfo::internal set; its response is
+// dropped once the filters have seen it. Worker thread only.
+class InternalRequests {
+ public:
+  virtual ~InternalRequests() = default;
+  virtual void start(std::unique_ptr<RequestHeaders> headers) = 0;
 };
 
 // Per-worker facilities a filter may use. Valid for the stream's life; they
@@ -83,6 +104,10 @@ struct WorkerServices {
   stats::WorkerStats* stats = nullptr;  // this worker's shard
   size_t route_stats_index = 0;         // the stream's route in `stats` (when routed)
   redis::Client* redis = nullptr;       // nullptr when the config has no [redis]
+  // This worker's loop: post() reaches it from other threads (a response
+  // shared across workers wakes its waiters this way).
+  event::Dispatcher* dispatcher = nullptr;
+  InternalRequests* internal_requests = nullptr;
 };
 
 class StreamFilterCallbacks {
@@ -100,6 +125,11 @@ class StreamFilterCallbacks {
   virtual void encodeHeaders(std::unique_ptr<ResponseHeaders> headers, bool end_stream) = 0;
   virtual void encodeData(Buffer& data, bool end_stream) = 0;
   virtual void encodeTrailers(std::unique_ptr<HeaderMap> trailers) = 0;
+  // Only inside encodeHeaders() called with end_stream = true: gives the
+  // response a body after all (a cache answering an origin's 304 with the
+  // stored body). Later filters then see the headers without end_stream,
+  // followed by `data` (drained) with end_stream.
+  virtual void injectEncodedBody(Buffer& data) = 0;
   // Headers of this stream, once decoded (nullptr before).
   virtual RequestHeaders* requestHeaders() = 0;
   virtual StreamInfo& streamInfo() = 0;
@@ -143,6 +173,12 @@ class StreamFilter {
   // filter that marks every response (e.g. RateLimit-* fields), or adds to
   // its own reply (Retry-After on a 429), does it here.
   virtual void onLocalReply(ResponseHeaders& /*headers*/) {}
+  // courier is about to answer with its own error `status` (the origin is
+  // unreachable, timed out, ...) and nothing has been sent yet. A filter
+  // that can answer better (a cache serving a stale entry, RFC 5861
+  // stale-if-error) starts its own response through its callbacks and
+  // returns true; the error reply is then dropped. Asked last to first.
+  virtual bool replaceLocalReply(int /*status*/) { return false; }
   // The stream ends (completed or reset); no callbacks after this.
   virtual void onDestroy() {}
 

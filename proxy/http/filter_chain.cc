@@ -30,6 +30,7 @@ class FilterChain::Slot : public StreamFilterCallbacks {
     chain_.owner_.setResponseTrailers(std::move(trailers));
     chain_.encodeTrailers(index_);
   }
+  void injectEncodedBody(Buffer& data) override { chain_.injectEncodedBody(index_, data); }
   RequestHeaders* requestHeaders() override { return chain_.owner_.requestHeaders(); }
   StreamInfo& streamInfo() override { return chain_.owner_.streamInfo(); }
   event_base* eventBase() override { return chain_.owner_.eventBase(); }
@@ -70,6 +71,13 @@ void FilterChain::onLocalReply(ResponseHeaders& headers) {
   for (size_t i = slots_.size(); i-- > 0;) slots_[i]->filter().onLocalReply(headers);
 }
 
+bool FilterChain::replaceLocalReply(int status) {
+  if (destroyed_ || encode_.started) return false;
+  for (size_t i = slots_.size(); i-- > 0;)
+    if (slots_[i]->filter().replaceLocalReply(status)) return true;
+  return false;
+}
+
 void FilterChain::onDownstreamWatermark(bool above_high) {
   for (auto& s : slots_) s->filter().onDownstreamWatermark(above_high);
 }
@@ -104,6 +112,18 @@ void FilterChain::runHeaders(size_t step) {
     if (destroyed_) return;
     if (s == FilterHeadersStatus::StopIteration) {
       d.headers_stop = step;
+      return;  // an injected body waits in `held` for resume()
+    }
+    if (d.injected_step == step + 1) {
+      // The filter gave the response a body: the headers go on first (with
+      // end_stream now false), then the body from the filter after it.
+      d.injected_step = kNone;
+      d.hold_step = kNone;
+      Buffer body = std::move(d.held);
+      d.held_end = false;
+      runHeaders<kDecode>(step + 1);
+      if (destroyed_) return;
+      runData<kDecode>(step + 1, body, true);
       return;
     }
   }
@@ -111,6 +131,20 @@ void FilterChain::runHeaders(size_t step) {
   if constexpr (!kDecode) {
     owner_.sinkHeaders(*owner_.responseHeaders(), d.headers_end);
   }
+}
+
+void FilterChain::injectEncodedBody(size_t index, Buffer& data) {
+  Direction& d = encode_;
+  size_t step = size() - 1 - index;
+  assert(d.headers_end && d.hold_step == kNone && "injectEncodedBody outside encodeHeaders");
+  if (!d.headers_end || d.hold_step != kNone) return;
+  d.headers_end = false;
+  // Held as if it had passed this filter while the headers were stopped
+  // here, so resume() and runHeaders() release it after the headers.
+  d.held.move(data);
+  d.held_end = true;
+  d.hold_step = step + 1;
+  d.injected_step = step + 1;
 }
 
 template <bool kDecode>
@@ -227,6 +261,7 @@ void FilterChain::resume(size_t step) {
   }
   // Release, oldest first: bytes that passed this filter, then bytes it buffered.
   if (d.hold_step == step + 1) {
+    d.injected_step = kNone;
     Buffer data = std::move(d.held);
     bool end = d.held_end;
     d.hold_step = kNone;

@@ -78,6 +78,8 @@ class FilterChain {
   }
   void encodeTrailers(size_t index) { startTrailers<false>(size() - index); }
 
+  // StreamFilterCallbacks::injectEncodedBody for the filter at `index`.
+  void injectEncodedBody(size_t index, Buffer& data);
   void continueDecoding(size_t index) { resume<true>(index); }
   void continueEncoding(size_t index) { resume<false>(size() - 1 - index); }
   void onDownstreamWatermark(bool above_high);
@@ -87,6 +89,9 @@ class FilterChain {
   bool destroyed() const { return destroyed_; }
   // Lets every filter, last to first, add fields to a local reply's head.
   void onLocalReply(ResponseHeaders& headers);
+  // Asks every filter, last to first, whether it answers instead of a local
+  // error reply (StreamFilter::replaceLocalReply); true if one did.
+  bool replaceLocalReply(int status);
 
  private:
   class Slot;
@@ -106,7 +111,8 @@ class FilterChain {
     Buffer held;
     size_t hold_step = kNone;
     bool held_end = false;
-    size_t trailers_hold_step = kNone;              // trailers wait to continue here
+    size_t trailers_hold_step = kNone;  // trailers wait to continue here
+    size_t injected_step = kNone;       // `held` is a body a filter injected (encode only)
     std::vector<std::unique_ptr<Buffer>> buffered;  // per step, StopIterationAndBuffer
     std::vector<bool> buffered_end;                 // the end_stream data is in buffered[step]
   };

@@ -21,6 +21,7 @@ Worker::Worker(unsigned index, std::shared_ptr<const config::Config> config,
   ctx_.generation = makeGeneration(std::move(config), std::move(store));
   ctx_.access_log = &access_log_;
   ctx_.open_connections = &open_connections_;
+  ctx_.internal_requests = &*internal_streams_;
 }
 
 std::shared_ptr<Generation> Worker::makeGeneration(std::shared_ptr<const config::Config> config,
@@ -36,6 +37,7 @@ Worker::~Worker() {
   closeListener();
   // Connections delete themselves through the dispatcher; close what is left.
   while (!ctx_.connections.empty()) (*ctx_.connections.begin())->close();
+  internal_streams_.reset();
   // Streams and connections must go while the pools and context they use exist.
   dispatcher_.runDeferred();
   ctx_.generation.reset();

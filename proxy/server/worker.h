@@ -11,12 +11,14 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "config/config.h"
 #include "proxy/common/result.h"
 #include "proxy/event/dispatcher.h"
+#include "proxy/http/internal_stream.h"
 #include "proxy/server/access_log.h"
 #include "proxy/server/worker_context.h"
 #include "proxy/stats/stats_store.h"
@@ -55,6 +57,8 @@ class Worker {
   uint32_t max_connections_;
   AccessLog access_log_;
   WorkerContext ctx_;
+  // After ctx_: internal streams use it.
+  std::optional<http::InternalStreams> internal_streams_{std::in_place, ctx_};
   std::atomic<int64_t>& open_connections_;
   evconnlistener* listener_ = nullptr;
   std::thread thread_;

@@ -28,7 +28,8 @@ class AccessLog;
 }
 namespace http {
 class ConnectionManager;
-}
+class InternalRequests;
+}  // namespace http
 
 // Everything derived from one config, for one worker.
 struct Generation {
@@ -75,6 +76,8 @@ struct WorkerContext {
   std::atomic<int64_t>* open_connections = nullptr;
   // Live downstream connections (for drain and shutdown).
   std::unordered_set<http::ConnectionManager*> connections;
+  // Requests courier makes itself (cache refreshes); owned by the Worker.
+  http::InternalRequests* internal_requests = nullptr;
 };
 
 }  // namespace courier

@@ -36,6 +36,7 @@ class RecordingCallbacks : public http::StreamFilterCallbacks {
   void encodeHeaders(std::unique_ptr<http::ResponseHeaders>, bool) override {}
   void encodeData(Buffer&, bool) override {}
   void encodeTrailers(std::unique_ptr<http::HeaderMap>) override {}
+  void injectEncodedBody(Buffer&) override {}
   http::RequestHeaders* requestHeaders() override { return nullptr; }
   http::StreamInfo& streamInfo() override { return info; }
   event_base* eventBase() override { return nullptr; }
