@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "proxy/admin/cache_purger.h"
+
 #include "proxy/stats/build_info.h"
 #include "proxy/stats/stats_store.h"
 
@@ -37,6 +39,8 @@ class AdminContext {
   // The bearer token mutating calls need (read from admin_token_file);
   // empty = no token required.
   virtual std::string adminToken() const = 0;
+  // POST /cache/purge; nullptr when no cache can be purged.
+  virtual CachePurger* cachePurger() = 0;
 };
 
 }  // namespace courier::admin

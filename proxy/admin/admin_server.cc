@@ -211,9 +211,41 @@ void AdminServer::handle(evhttp_request* req) {
       return;
     }
     case Route::CachePurge:
-      replyError(req, 501, "not_implemented", "cache purge is not available in this build");
+      purgeCache(req);
       return;
   }
+}
+
+void AdminServer::purgeCache(evhttp_request* req) {
+  CachePurger* purger = context_.cachePurger();
+  if (!purger) {
+    replyError(req, 404, "no_cache", "no route has a cache");
+    return;
+  }
+  evbuffer* in = evhttp_request_get_input_buffer(req);
+  std::string body(evbuffer_get_length(in), '\0');
+  evbuffer_copyout(in, body.data(), body.size());
+  // The reply may come after Redis answers; if the admin client hangs up
+  // first, evhttp frees the request, so the pending reply is disarmed.
+  auto pending = std::make_shared<evhttp_request*>(req);
+  evhttp_connection* conn = evhttp_request_get_connection(req);
+  auto* disarm = new std::weak_ptr<evhttp_request*>(pending);
+  evhttp_connection_set_closecb(
+      conn,
+      [](evhttp_connection*, void* arg) {
+        auto* weak = static_cast<std::weak_ptr<evhttp_request*>*>(arg);
+        if (auto p = weak->lock()) *p = nullptr;
+        delete weak;
+      },
+      disarm);
+  purger->purge(body, [pending, conn, disarm](int status, std::string json) {
+    if (*pending == nullptr) return;  // the client left (and `disarm` is gone)
+    evhttp_request* r = *pending;
+    *pending = nullptr;
+    evhttp_connection_set_closecb(conn, nullptr, nullptr);
+    delete disarm;
+    reply(r, status, kJson, json);
+  });
 }
 
 }  // namespace courier::admin

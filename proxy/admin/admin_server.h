@@ -49,6 +49,7 @@ class AdminServer {
  private:
   static void onRequest(evhttp_request* req, void* self);
   void handle(evhttp_request* req);
+  void purgeCache(evhttp_request* req);
 
   event_base* base_;
   config::SocketAddress listen_;

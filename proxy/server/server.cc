@@ -14,10 +14,11 @@ constexpr std::chrono::milliseconds kDrainPoll{50};
 }  // namespace
 
 Server::Server(std::string config_path, std::shared_ptr<const config::Config> config,
-               std::span<const config::FilterFactory> filters)
+               std::span<const config::FilterFactory> filters, ProcessService* service)
     : config_path_(std::move(config_path)),
       config_(std::move(config)),
       filters_(filters),
+      service_(service),
       drain_check_(main_.base(), [this] { checkDrained(); }) {}
 
 Server::~Server() {
@@ -28,8 +29,10 @@ std::shared_ptr<stats::StatsStore> Server::makeStore(const config::Config& confi
   std::vector<std::string> routes, clusters;
   for (const auto& r : config.routes) routes.push_back(r.name);
   for (const auto& c : config.clusters) clusters.push_back(c.name);
+  // One shard per worker, and one more for the main thread (the process
+  // service's Redis connections count their errors there).
   return std::make_shared<stats::StatsStore>(std::move(routes), std::move(clusters),
-                                             config.server.workers);
+                                             config.server.workers + 1);
 }
 
 Result<std::string> Server::readToken(const config::Config& config) {
@@ -75,6 +78,7 @@ int Server::run() {
     evsignal_add(ev, nullptr);
     signals_.push_back(ev);
   }
+  if (service_) service_->configure(main_.base(), *config_, mainShard());
   for (auto& w : workers_) w->start();
   readiness_ = admin::Readiness::Ready;
   LOG_INFO("courier %s listening on %s (%u workers), admin on %s", COURIER_VERSION,
@@ -128,6 +132,7 @@ void Server::finish() {
   for (auto& w : workers_) w->stop();
   for (auto& w : workers_) w->join();
   workers_.clear();
+  if (service_) service_->shutdown();
   if (admin_) admin_->stop();
   LOG_INFO("stopped");
 }
@@ -177,6 +182,7 @@ admin::ReloadOutcome Server::reload() {
   config_ = std::move(next);
   store_ = std::move(store);
   admin_token_ = *token;
+  if (service_) service_->configure(main_.base(), *config_, mainShard());
   LOG_INFO("config reloaded from %s", config_path_.c_str());
   return {true, "reloaded"};
 }

@@ -20,6 +20,7 @@
 #include "proxy/admin/admin_server.h"
 #include "proxy/event/dispatcher.h"
 #include "proxy/event/timer.h"
+#include "proxy/server/process_service.h"
 #include "proxy/server/worker.h"
 #include "proxy/stats/stats_store.h"
 
@@ -27,8 +28,9 @@ namespace courier::server {
 
 class Server : public admin::AdminContext {
  public:
+  // `service` (may be null) is configured with every config put in use.
   Server(std::string config_path, std::shared_ptr<const config::Config> config,
-         std::span<const config::FilterFactory> filters);
+         std::span<const config::FilterFactory> filters, ProcessService* service = nullptr);
   ~Server() override;
 
   // Runs until shut down; returns the process exit code.
@@ -41,6 +43,7 @@ class Server : public admin::AdminContext {
   stats::BuildInfo buildInfo() const override;
   admin::ReloadOutcome reload() override;
   std::string adminToken() const override { return admin_token_; }
+  admin::CachePurger* cachePurger() override { return service_; }
 
  private:
   static void onSignal(evutil_socket_t sig, short, void* arg);
@@ -48,11 +51,13 @@ class Server : public admin::AdminContext {
   void checkDrained();
   void finish();
   std::shared_ptr<stats::StatsStore> makeStore(const config::Config& config) const;
+  stats::WorkerStats* mainShard() { return &store_->shard(config_->server.workers); }
   static Result<std::string> readToken(const config::Config& config);
 
   std::string config_path_;
   std::shared_ptr<const config::Config> config_;
   std::span<const config::FilterFactory> filters_;
+  ProcessService* service_;
   event::Dispatcher main_;
   std::shared_ptr<stats::StatsStore> store_;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -16,6 +16,23 @@ namespace {
 using testing::fetch;
 using testing::Response;
 
+// Records purge bodies; answers at once, or later (as Redis would) when
+// `defer` is set, through `deferred`.
+class FakePurger : public CachePurger {
+ public:
+  void purge(std::string_view body, Done done) override {
+    bodies.emplace_back(body);
+    if (defer) {
+      deferred = std::move(done);
+      return;
+    }
+    done(200, "{\"purged\":{\"memory\":1}}\n");
+  }
+  std::vector<std::string> bodies;
+  bool defer = false;
+  Done deferred;
+};
+
 class FakeContext : public AdminContext {
  public:
   Readiness readiness() const override { return readiness_; }
@@ -27,7 +44,9 @@ class FakeContext : public AdminContext {
     return reload_outcome_;
   }
   std::string adminToken() const override { return token_; }
+  CachePurger* cachePurger() override { return purger_; }
 
+  CachePurger* purger_ = nullptr;
   Readiness readiness_ = Readiness::Ready;
   ReloadOutcome reload_outcome_;
   std::string token_;
@@ -146,10 +165,41 @@ TEST_F(AdminServerTest, ReloadOkAndError) {
   EXPECT_EQ(context_.reloads_, 2);
 }
 
-TEST_F(AdminServerTest, CachePurgeNotImplemented) {
+TEST_F(AdminServerTest, CachePurgeWithoutACacheIs404) {
   Response r = post("/cache/purge");
-  EXPECT_EQ(r.status, 501);
-  EXPECT_EQ(r.body.rfind("{\"error\":\"not_implemented\"", 0), 0u) << r.body;
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body.rfind("{\"error\":\"no_cache\"", 0), 0u) << r.body;
+}
+
+TEST_F(AdminServerTest, CachePurgePassesTheBodyAndAnswers) {
+  FakePurger purger;
+  context_.purger_ = &purger;
+  Response r = fetch(base_, server_->port(), EVHTTP_REQ_POST, "/cache/purge", {},
+                     "{\"url\":\"/v1/models\"}");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"purged\":{\"memory\":1}}\n");
+  ASSERT_EQ(purger.bodies.size(), 1u);
+  EXPECT_EQ(purger.bodies[0], "{\"url\":\"/v1/models\"}");
+}
+
+TEST_F(AdminServerTest, CachePurgeAnswersLater) {
+  FakePurger purger;
+  purger.defer = true;
+  context_.purger_ = &purger;
+  // The purger answers from a timer, after the request callback returned.
+  event* later = evtimer_new(
+      base_,
+      [](evutil_socket_t, short, void* arg) {
+        auto* p = static_cast<FakePurger*>(arg);
+        if (p->deferred) p->deferred(503, "{\"error\":\"upstream_unavailable\"}\n");
+      },
+      &purger);
+  timeval delay{0, 50'000};
+  evtimer_add(later, &delay);
+  Response r = post("/cache/purge");
+  event_free(later);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, "{\"error\":\"upstream_unavailable\"}\n");
 }
 
 TEST_F(AdminServerTest, UnknownPathIs404Json) {
@@ -192,7 +242,9 @@ TEST_F(AdminServerTest, TokenGuardsMutatingCalls) {
 
   EXPECT_EQ(post("/reload", {{"Authorization", "Bearer s3cret"}}).status, 200);
   EXPECT_EQ(post("/reload", {{"Authorization", "bearer s3cret"}}).status, 200);
-  EXPECT_EQ(post("/cache/purge", {{"Authorization", "Bearer s3cret"}}).status, 501);
+  FakePurger purger;
+  context_.purger_ = &purger;
+  EXPECT_EQ(post("/cache/purge", {{"Authorization", "Bearer s3cret"}}).status, 200);
   EXPECT_EQ(context_.reloads_, 2);
   // Reads stay open.
   EXPECT_EQ(get("/metrics").status, 200);
