@@ -127,8 +127,9 @@ class Client {
   // keeps the same [redis] hands the connection to the new stats store).
   void setStats(stats::WorkerStats* stats);
   // A handler for fire-and-forget commands, owned by the client: it ignores
-  // replies and counts errors as `op` in the client's current stats, so it
-  // never points at the stats of a config that is gone.
+  // replies and counts errors (not Disconnected: that is op="connect") as
+  // `op` in the client's current stats, so it never points at the stats of
+  // a config that is gone.
   ReplyHandler& errorCounter(stats::RedisOp op);
   // Connections made so far (1 after the first success): for tests/metrics.
   uint64_t connectCount() const;

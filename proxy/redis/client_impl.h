@@ -129,7 +129,10 @@ class Client::Impl {
     void onRedisReply(const Reply& reply) override {
       if (reply.isError()) count();
     }
-    void onRedisError(Error, std::string_view) override { count(); }
+    // Without a connection the cause is already counted, as op="connect".
+    void onRedisError(Error e, std::string_view) override {
+      if (e != Error::Disconnected) count();
+    }
 
    private:
     void count();
