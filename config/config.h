@@ -144,11 +144,20 @@ struct RedisConfig {
   bool operator==(const RedisConfig&) const = default;
 };
 
+// [cache]: the memory layer shared by every route with a cache.
+struct CacheSettings {
+  uint64_t memory_bytes = 256ull << 20;    // L1 bound: keys, headers and bodies
+  uint64_t max_object_bytes = 8ull << 20;  // larger responses stream through uncached
+
+  bool operator==(const CacheSettings&) const = default;
+};
+
 struct Config {
   std::string source_path;  // file it was loaded from
   std::string source_text;  // the file's text (admin /config shows it)
   ServerConfig server;
   std::optional<RedisConfig> redis;  // absent without a [redis] section
+  CacheSettings cache;               // defaults without a [cache] section
   std::vector<ClusterConfig> clusters;
   std::vector<RouteConfig> routes;
 

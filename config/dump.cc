@@ -140,6 +140,10 @@ std::string renderConfigJson(const Config& config) {
   writeServer(w, config.server);
   w.key("redis");
   writeRedis(w, config.redis);
+  w.key("cache").beginObject();
+  w.key("memory_bytes").integer(config.cache.memory_bytes);
+  w.key("max_object_bytes").integer(config.cache.max_object_bytes);
+  w.endObject();
   w.key("clusters").beginArray();
   for (const auto& c : config.clusters) writeCluster(w, c);
   w.endArray();

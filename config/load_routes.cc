@@ -12,7 +12,7 @@ constexpr std::string_view kRouteKeys[] = {"name",    "match",          "cluster
                                            "timeout", "prefix_rewrite", "host_rewrite"};
 // SPEC route keys whose features arrive in later builds.
 constexpr std::string_view kUnsupportedRouteKeys[] = {
-    "cache", "compression", "batch", "retry", "idempotency", "stream_idle_timeout",
+    "compression", "batch", "retry", "idempotency", "stream_idle_timeout",
 };
 
 bool contains(std::span<const std::string_view> list, std::string_view key) {

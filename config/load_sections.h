@@ -19,6 +19,8 @@ namespace courier::config {
 void loadServer(ParseContext& ctx, const toml::table& root, ServerConfig& server);
 // [redis]; leaves `out` empty when the section is absent.
 void loadRedis(ParseContext& ctx, const toml::table& root, std::optional<RedisConfig>& out);
+// [cache]; defaults for absent keys.
+void loadCache(ParseContext& ctx, const toml::table& root, CacheSettings& out);
 // [clusters.<name>]; a cluster with errors is still added, so routes that
 // name it do not report a second, misleading "unknown cluster".
 void loadClusters(ParseContext& ctx, const toml::table& root, std::vector<ClusterConfig>& out);

@@ -73,7 +73,7 @@ LoadResult loadConfigString(std::string_view text, std::string_view path_for_err
   }
   const toml::table& root = parsed.table();
   ParseContext ctx(path_for_errors, text);
-  ctx.rejectUnknownKeys(root, {"server", "redis", "clusters", "routes"}, {"cache", "compression"});
+  ctx.rejectUnknownKeys(root, {"server", "redis", "cache", "clusters", "routes"}, {"compression"});
 
   auto config = std::make_shared<Config>();
   config->source_path = std::string(path_for_errors);
@@ -82,6 +82,8 @@ LoadResult loadConfigString(std::string_view text, std::string_view path_for_err
   loadRedis(ctx, root, config->redis);
   // Filters that need Redis (scope = "redis" limits) check this.
   ctx.setRedisConfigured(config->redis.has_value() || root.get("redis") != nullptr);
+  loadCache(ctx, root, config->cache);
+  ctx.setCacheSettings(config->cache);
   loadClusters(ctx, root, config->clusters);
   loadRoutes(ctx, root, filters, *config);
 

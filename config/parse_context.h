@@ -145,6 +145,9 @@ class ParseContext {
   // Whether the document has a [redis] section (set before routes load).
   void setRedisConfigured(bool yes) { redis_configured_ = yes; }
   bool redisConfigured() const { return redis_configured_; }
+  // [cache] (set before routes load; route caches size objects by it).
+  void setCacheSettings(const CacheSettings& c) { cache_settings_ = c; }
+  const CacheSettings& cacheSettings() const { return cache_settings_; }
 
   const std::string& file() const { return file_; }
   std::string_view sourceText() const { return source_text_; }
@@ -157,6 +160,7 @@ class ParseContext {
   std::string path_;
   std::vector<ConfigError> errors_;
   bool redis_configured_ = false;
+  CacheSettings cache_settings_;
   std::string route_name_;
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/loader.h"
+#include "filters/cache/cache_service.h"
 #include "filters/registry.h"
 #include "proxy/common/log.h"
 #include "proxy/server/server.h"
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
   }
-  courier::server::Server server(config_path, *loaded, courier::filters::registry());
+  courier::filters::cache::CacheService cache_service;
+  courier::server::Server server(config_path, *loaded, courier::filters::registry(),
+                                 &cache_service);
   return server.run();
 }

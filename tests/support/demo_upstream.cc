@@ -398,6 +398,8 @@ class Conn {
     if (mode_ == BodyMode::kEcho) return endResponse();
     if (get && p.starts_with("/bytes/")) return bytes(p.substr(7));
     if (get && (p == "/" || p == "/healthz")) return respond(200, kJson, "{\"status\":\"ok\"}");
+    if (get && p == "/v1/models")  // a typical cacheable agent API answer
+      return respond(200, kJson, "{\"object\":\"list\",\"data\":[{\"id\":\"demo-agent\"}]}");
     if (m == "POST" && p == "/v1/completions") return completions();
     if (m == "POST" && (p == "/v1/embed" || p == "/v1/embed/batch")) return embed(p.size() > 9);
     if (get && p.starts_with("/chunked/")) return chunked(p.substr(9));
@@ -487,7 +489,11 @@ class Conn {
       sse_events_ = demo::queryUint(req_.query, "events", 5);
       interval_ms_ = demo::queryUint(req_.query, "interval_ms", 20);
       sse_sent_ = 0;
-      writeHead(200, "text/event-stream", -1, "Cache-Control: no-cache\r\n");
+      // ?cache_control=... replaces no-cache (cache tests stream cacheable answers).
+      std::string cc = demo::percentDecode(demo::queryParam(req_.query, "cache_control"));
+      if (cc.find_first_of("\r\n") != std::string::npos) cc.clear();
+      writeHead(200, "text/event-stream", -1,
+                "Cache-Control: " + (cc.empty() ? std::string("no-cache") : cc) + "\r\n");
       if (sse_events_ > 0) return sendEvent();
       return startTimer(0, Async::kSse);
     }

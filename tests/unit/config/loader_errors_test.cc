@@ -106,13 +106,13 @@ breaker = { consecutive_failures = 5 }
 [[routes]]
 name = "a"
 cluster = "agent"
-cache = { ttl = "5m" }
+compression = { gzip_level = 5 }
 )toml";
   EXPECT_EQ(
       errorsOf(text),
       (Errors{
           "courier.toml:3:1: clusters.agent.breaker: 'breaker' is not supported by this build",
-          "courier.toml:8:1: routes[0].cache: 'cache' is not supported by this build",
+          "courier.toml:8:1: routes[0].compression: 'compression' is not supported by this build",
       }));
 }
 

@@ -151,11 +151,13 @@ TEST(HeadersConfig, RejectsBadNamesValuesAndConflicts) {
 
 TEST(Registry, ListsEveryFilterInChainOrder) {
   auto factories = registry();
-  ASSERT_EQ(factories.size(), 2u);
+  ASSERT_EQ(factories.size(), 3u);
   EXPECT_EQ(factories[0].route_key, "rate_limit");
   EXPECT_EQ(factories[0].chain_order, kRateLimitOrder);
-  EXPECT_EQ(factories[1].route_key, "headers");
-  EXPECT_EQ(factories[1].chain_order, kHeadersOrder);
+  EXPECT_EQ(factories[1].route_key, "cache");
+  EXPECT_EQ(factories[1].chain_order, kCacheOrder);
+  EXPECT_EQ(factories[2].route_key, "headers");
+  EXPECT_EQ(factories[2].chain_order, kHeadersOrder);
   for (const auto& f : factories) EXPECT_NE(f.parse, nullptr);
 }
 
