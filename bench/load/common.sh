@@ -34,6 +34,7 @@
 #   NGINX_LOCATION_EXTRA            lines in location / {} (e.g. limit_req)
 #   HAPROXY_FRONTEND_EXTRA          lines in the frontend (e.g. stick-table, http-request)
 #   HAPROXY_BACKEND_EXTRA           lines in the backend
+#   HAPROXY_SECTIONS_EXTRA          whole sections after the backend (e.g. a cache section)
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/../.." && pwd)
@@ -239,7 +240,8 @@ $HAPROXY_FRONTEND_EXTRA}
   default_backend be
 backend be${HAPROXY_BACKEND_EXTRA:+
 $HAPROXY_BACKEND_EXTRA}
-  server origin 127.0.0.1:$uport
+  server origin 127.0.0.1:$uport${HAPROXY_SECTIONS_EXTRA:+
+$HAPROXY_SECTIONS_EXTRA}
 EOF
   bench_start "$name" "$PROXY_CPU" "$HAPROXY" -db -f "$cfg"
   HAPROXY_PID=$BENCH_PID

@@ -3,6 +3,8 @@
 // throw, and nothing on the data path may throw.
 #include "filters/cache/canonical_json.h"
 
+#include "proxy/common/json.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -21,47 +23,6 @@ using simdjson::dom::element_type;
 // allocated); larger ones get their own, so a thread does not keep the
 // memory of the largest body it ever saw.
 constexpr size_t kReusedParserMaxBytes = 64 * 1024;
-
-void appendString(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t run = 0;  // start of the pending run of bytes copied as they are
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xf];
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
 
 template <typename T>
 void appendNumber(T v, std::string& out) {
@@ -112,7 +73,7 @@ bool appendValue(element e, std::string& out) {
       for (const auto& member : members) {
         if (!first) out += ',';
         first = false;
-        appendString(member.key, out);
+        json::appendString(out, member.key);
         out += ':';
         if (!appendValue(member.value, out)) return false;
       }
@@ -140,7 +101,7 @@ bool appendValue(element e, std::string& out) {
     case element_type::STRING: {
       std::string_view v;
       if (e.get_string().get(v)) return false;
-      appendString(v, out);
+      json::appendString(out, v);
       return true;
     }
     case element_type::BOOL: {

@@ -264,7 +264,9 @@ CacheFilter::Next CacheFilter::useEntry(std::shared_ptr<const CachedEntry> entry
     case Usability::Revalidate:
       break;
   }
-  if (from_memory) record(CacheLayer::Memory, CacheResult::Stale);
+  // The origin answers (a 304 may still let the entry answer): a miss, as
+  // x-cache says; "stale" counts only stale entries served.
+  if (from_memory) record(CacheLayer::Memory, CacheResult::Miss);
   if (request_cc_.only_if_cached) {
     callbacks_->sendLocalReply(504, "upstream_timeout", "only-if-cached: no fresh entry",
                                "cache_only_if_cached");

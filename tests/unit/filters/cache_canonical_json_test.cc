@@ -47,10 +47,12 @@ TEST(CanonicalJson, ArraysKeepOrder) {
   EXPECT_EQ(canon("{ }"), "{}");
 }
 
+// Strings are written by json::appendString (as everywhere in courier):
+// quotes, backslashes and control characters (DEL too) escaped.
 TEST(CanonicalJson, EscapesMinimally) {
   EXPECT_EQ(canon(R"("a\"b\\c\/d")"), R"("a\"b\\c/d")");
   EXPECT_EQ(canon(R"("\b\f\n\r\t")"), R"("\b\f\n\r\t")");
-  EXPECT_EQ(canon(R"("\u0000\u0001\u001f\u007f")"), "\"\\u0000\\u0001\\u001f\x7f\"");
+  EXPECT_EQ(canon(R"("\u0000\u0001\u001f\u007f")"), "\"\\u0000\\u0001\\u001f\\u007f\"");
   EXPECT_EQ(canon(R"("\u0041\u00e9")"), "\"A\xc3\xa9\"");
   EXPECT_EQ(canon(R"("\u00e9")"), canon("\"\xc3\xa9\""));
   EXPECT_EQ(canon(R"("\u0009")"), canon(R"("\t")"));
