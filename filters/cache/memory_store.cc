@@ -46,8 +46,9 @@ class Graveyard {
 
 // A chained hash table of the shard's nodes, keyed by `key.high` (`key.low`
 // picked the shard, so the two choices are independent; keys are XXH3-128).
-// Only the bucket array is allocated here, when it doubles; a lookup reads
-// one bucket and the nodes chained in it.
+// Only the bucket array is allocated here, when it doubles (under the lock,
+// amortised; it shrinks only on clear()); a lookup reads one bucket and the
+// nodes chained in it.
 class Index {
  public:
   Node* find(const CacheKey& key) const {

@@ -35,7 +35,8 @@ class MemoryStore {
   // The store's own heap per entry: one node holding the key, the LRU and
   // hash-chain links, the shared_ptr, the keep-until time and the charge (72
   // bytes, an 80-byte glibc chunk) plus one to two bucket pointers (load
-  // factor <= 1, doubling): at most 96. The BytesPerEntry test measures it.
+  // factor <= 1, doubling): at most 96. Measured with glibc: 88-94 from 10k
+  // to 2M entries (the BytesPerEntry test checks 1M).
   static constexpr size_t kEntryOverhead = 96;
   static constexpr size_t kMaxShards = 16;
   static constexpr size_t kMinObjectsPerShard = 4;
