@@ -1,7 +1,6 @@
 #include "filters/cache/policy.h"
 
 #include <algorithm>
-#include <array>
 
 #include "filters/cache/http_date.h"
 
@@ -10,14 +9,10 @@ namespace {
 
 constexpr int64_t kMsPerSecond = 1000;
 
-constexpr std::array<std::string_view, 7> kHopByHopFields = {
-    "connection",        "keep-alive", "proxy-connection", "te",
-    "transfer-encoding", "upgrade",    "trailer"};
-
+// Codecs already drop these from what they pass up; checked again because
+// a stored entry outlives the connection it came from.
 bool isHopByHop(std::string_view name, const http::HeaderMap& message) {
-  if (std::find(kHopByHopFields.begin(), kHopByHopFields.end(), name) != kHopByHopFields.end())
-    return true;
-  return message.hasToken("connection", name);
+  return http::isHopByHop(name) || message.hasToken("connection", name);
 }
 
 // RFC 9110 §15.1: statuses a cache may give heuristic freshness.

@@ -5,6 +5,7 @@
 
 #include "config/json_writer.h"
 #include "config/text.h"
+#include "proxy/http/header_map.h"
 
 namespace courier::filters::headers {
 namespace {
@@ -15,12 +16,8 @@ enum class Direction { Request, Response };
 // fields and framing are the codec's business: editing them would corrupt
 // the connection, not the message.
 std::optional<std::string> forbiddenReason(std::string_view name, Direction dir) {
-  static constexpr std::string_view kHopByHop[] = {
-      "connection", "keep-alive", "proxy-connection", "transfer-encoding",
-      "te",         "trailer",    "upgrade",
-  };
   if (name.starts_with(":")) return "pseudo-header '" + std::string(name) + "' cannot be edited";
-  if (std::find(std::begin(kHopByHop), std::end(kHopByHop), name) != std::end(kHopByHop))
+  if (http::isHopByHop(name))
     return "'" + std::string(name) + "' is a hop-by-hop header; courier manages it";
   if (name == "content-length")
     return "'content-length' describes the message framing; courier manages it";

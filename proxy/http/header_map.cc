@@ -120,6 +120,46 @@ void HeaderMap::clear() {
   arena_left_ = 0;
 }
 
+bool isHopByHop(std::string_view n) {
+  // Lengths differ enough that a switch on size keeps this cheap.
+  switch (n.size()) {
+    case 2:
+      return n == "te";
+    case 7:
+      return n == "upgrade" || n == "trailer";
+    case 10:
+      return n == "connection" || n == "keep-alive";
+    case 16:
+      return n == "proxy-connection";
+    case 17:
+      return n == "transfer-encoding";
+    default:
+      return false;
+  }
+}
+
+void removeHopByHop(HeaderMap& headers) {
+  auto& fields = headers.mutableFields();
+  // Fast path: most messages carry no hop-by-hop field at all.
+  bool any = false;
+  for (const auto& f : fields) any = any || isHopByHop(f.name);
+  if (!any) return;
+  // Fields named by Connection are hop-by-hop too (RFC 9110 §7.6.1). Field
+  // names are lower-case; listHasToken compares case-insensitively.
+  auto namedByConnection = [&](std::string_view name) {
+    for (const auto& c : fields)
+      if (c.name == "connection" && listHasToken(c.value, name)) return true;
+    return false;
+  };
+  size_t out = 0;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!isHopByHop(fields[i].name) && !namedByConnection(fields[i].name)) {
+      fields[out++] = fields[i];
+    }
+  }
+  fields.resize(out);
+}
+
 std::string_view reasonPhrase(int status) {
   switch (status) {
     case 100:

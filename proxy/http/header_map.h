@@ -23,6 +23,10 @@ struct HeaderField {
 // Does a comma-separated list value hold `lower_token` (case-insensitive)?
 bool listHasToken(std::string_view list, std::string_view lower_token);
 
+// Is this field hop-by-hop (RFC 9110 §7.6.1): connection-specific, never
+// forwarded or stored as is? `lower_name` must be lower-case.
+bool isHopByHop(std::string_view lower_name);
+
 // ASCII-lower-case compare of a candidate against an already lower-case name.
 bool headerNameEquals(std::string_view lower_name, std::string_view candidate);
 
@@ -98,6 +102,9 @@ struct ResponseHeaders {
   uint8_t http_minor = 1;
   HeaderMap headers;
 };
+
+// Removes hop-by-hop fields and every field the Connection header names.
+void removeHopByHop(HeaderMap& headers);
 
 // Standard reason phrase ("OK", "Not Found"); "Unknown" if none.
 std::string_view reasonPhrase(int status);

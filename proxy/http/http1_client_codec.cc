@@ -111,7 +111,7 @@ void Http1ClientCodec::onHead() {
   }
   keep_alive_ = parsed_.version_minor == 1 ? !close : keep_alive;
   if (framing.kind == BodyKind::UntilClose) keep_alive_ = false;
-  removeHopByHop(headers->headers);
+  http::removeHopByHop(headers->headers);
   headers->headers.adoptStorage(head_reader_.takeStorage());
   bool has_body = framing.kind == BodyKind::Chunked || framing.kind == BodyKind::UntilClose ||
                   (framing.kind == BodyKind::ContentLength && framing.content_length > 0);

@@ -163,7 +163,7 @@ void Http1ServerCodec::onHead() {
   }
   keep_alive_ =
       keep_alive_ && (parsed_.version_minor == 1 ? !connection_close : connection_keep_alive);
-  http1::removeHopByHop(headers->headers);
+  http::removeHopByHop(headers->headers);
   // "TE: trailers" is the one TE value that may travel on (RFC 9110 §10.1.4):
   // it tells the origin the client can take trailers (gRPC needs it).
   if (te_trailers) headers->headers.addView("te", "trailers");

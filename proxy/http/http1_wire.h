@@ -11,11 +11,6 @@
 
 namespace courier::http1 {
 
-// Is this header hop-by-hop (RFC 9110 §7.6.1), never forwarded as is?
-bool isHopByHop(std::string_view lower_name);
-// Removes hop-by-hop fields and every field the Connection header names.
-void removeHopByHop(http::HeaderMap& headers);
-
 void writeStatusLine(evbuffer* out, uint8_t minor, int status);
 void writeRequestLine(evbuffer* out, std::string_view method, std::string_view path);
 void writeField(evbuffer* out, std::string_view name, std::string_view value);

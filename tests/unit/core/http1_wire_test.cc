@@ -21,11 +21,11 @@ class WireTest : public ::testing::Test {
 TEST(Http1WireHopByHop, NamesTheRfcFields) {
   for (const char* n : {"connection", "keep-alive", "proxy-connection", "te", "trailer",
                         "transfer-encoding", "upgrade"}) {
-    EXPECT_TRUE(isHopByHop(n)) << n;
+    EXPECT_TRUE(http::isHopByHop(n)) << n;
   }
   for (const char* n : {"content-length", "host", "tea", "upgrades", "x-connection", "",
                         "content-type", "trailers", "connectionx"}) {
-    EXPECT_FALSE(isHopByHop(n)) << n;
+    EXPECT_FALSE(http::isHopByHop(n)) << n;
   }
 }
 
@@ -41,7 +41,7 @@ TEST(Http1WireHopByHop, RemovesHopByHopAndFieldsNamedByConnection) {
   h.add("x-keep", "k");
   h.add("connection", " x-other ");
   h.add("x-other", "o");
-  removeHopByHop(h);
+  http::removeHopByHop(h);
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h.fields()[0].name, "host");
   EXPECT_EQ(h.fields()[1].name, "x-keep");
@@ -56,7 +56,7 @@ TEST(Http1WireHopByHop, RemovesEveryFieldNamedByConnection) {
   h.add("connection", names);
   for (int i = 0; i < 10; ++i) h.add("x-h" + std::to_string(i), "v");
   h.add("x-end-to-end", "kept");
-  removeHopByHop(h);
+  http::removeHopByHop(h);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(h.count("x-h" + std::to_string(i)), 0u) << i;
   EXPECT_EQ(h.size(), 1u);
 }
@@ -65,7 +65,7 @@ TEST(Http1WireHopByHop, NoConnectionFieldLeavesEndToEndFields) {
   http::HeaderMap h;
   h.add("content-type", "text/plain");
   h.add("content-length", "3");
-  removeHopByHop(h);
+  http::removeHopByHop(h);
   EXPECT_EQ(h.size(), 2u);
 }
 
