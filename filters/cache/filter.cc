@@ -52,17 +52,6 @@ void addReference(Buffer& out, std::string_view bytes, const std::shared_ptr<T>&
       [](const void*, size_t, void* arg) { delete static_cast<std::shared_ptr<T>*>(arg); }, keep);
 }
 
-std::optional<CacheKey> parseKeyHex(std::string_view hex) {
-  if (hex.size() != 32) return std::nullopt;
-  CacheKey k;
-  auto r1 = std::from_chars(hex.data(), hex.data() + 16, k.high, 16);
-  auto r2 = std::from_chars(hex.data() + 16, hex.data() + 32, k.low, 16);
-  if (r1.ec != std::errc() || r2.ec != std::errc() || r1.ptr != hex.data() + 16 ||
-      r2.ptr != hex.data() + 32)
-    return std::nullopt;
-  return k;
-}
-
 }  // namespace
 
 CacheFilter::CacheFilter(const CacheConfig& config) : config_(config) {}
@@ -87,7 +76,7 @@ FilterHeadersStatus CacheFilter::decodeHeaders(http::RequestHeaders& headers, bo
   head_request_ = headers.method == "HEAD";
   if (callbacks_->streamInfo().internal) {
     if (const std::string_view* hex = headers.headers.get(kRefreshKeyField)) {
-      if (auto k = parseKeyHex(*hex)) {
+      if (auto k = parseCacheKeyHex(*hex)) {
         refresh_ = true;
         refresh_key_ = *k;
       }

@@ -5,7 +5,9 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,6 +121,17 @@ std::string CacheKey::hex() const {
     out[31 - i] = kHex[(low >> (4 * i)) & 0xf];
   }
   return out;
+}
+
+std::optional<CacheKey> parseCacheKeyHex(std::string_view hex) {
+  if (hex.size() != 32) return std::nullopt;
+  CacheKey k;
+  for (uint64_t* half : {&k.high, &k.low}) {
+    auto [ptr, ec] = std::from_chars(hex.data(), hex.data() + 16, *half, 16);
+    if (ec != std::errc() || ptr != hex.data() + 16) return std::nullopt;
+    hex.remove_prefix(16);
+  }
+  return k;
 }
 
 CacheKey primaryKey(const KeyInput& in) {

@@ -9,6 +9,7 @@
 // variant and body hashes can never be confused with one another.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,5 +50,8 @@ CacheKey variantKey(const CacheKey& primary, std::span<const std::string> vary_n
 // over the raw bytes; the two are domain-separated, so a raw body never
 // hashes like a canonical one.
 CacheKey bodyHash(Buffer& body, BodyKeyMode mode);
+
+// The key CacheKey::hex() printed, or nullopt if `hex` is not 32 hex digits.
+std::optional<CacheKey> parseCacheKeyHex(std::string_view hex);
 
 }  // namespace courier::filters::cache

@@ -56,6 +56,17 @@ TEST(CacheKey, HexIsHighThenLowInLowerCase) {
   EXPECT_EQ((CacheKey{0, 1}).hex(), std::string(31, '0') + "1");
 }
 
+TEST(CacheKey, HexParsesBack) {
+  CacheKey k{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+  EXPECT_EQ(parseCacheKeyHex(k.hex()), k);
+  EXPECT_EQ(parseCacheKeyHex(CacheKey{}.hex()), CacheKey{});
+  EXPECT_EQ(parseCacheKeyHex(""), std::nullopt);
+  EXPECT_EQ(parseCacheKeyHex(k.hex().substr(1)), std::nullopt);
+  EXPECT_EQ(parseCacheKeyHex(k.hex() + "0"), std::nullopt);
+  EXPECT_EQ(parseCacheKeyHex(std::string(31, '0') + "g"), std::nullopt);
+  EXPECT_EQ(parseCacheKeyHex("-" + std::string(31, '0')), std::nullopt);
+}
+
 TEST(CacheKey, IsDeterministic) {
   Request r;
   r.fields = {{"x-tenant", "a"}};
