@@ -44,6 +44,7 @@ class RecordingFilter : public StreamFilter {
   }
   FilterHeadersStatus encodeHeaders(ResponseHeaders& h, bool end) override {
     log_.push_back(name_ + ".eh(" + std::to_string(h.status) + endTag(end) + ")");
+    if (on_encode_headers) on_encode_headers(end);
     return encode_headers_status;
   }
   FilterDataStatus encodeData(Buffer& data, bool end) override {
@@ -72,6 +73,7 @@ class RecordingFilter : public StreamFilter {
   bool wants_decode_body = false;
   bool wants_encode_body = false;
   std::function<void()> on_decode_headers;
+  std::function<void(bool end)> on_encode_headers;
   std::string decoded_body;
   int decode_data_ends = 0;
   int decode_trailers_calls = 0;
@@ -523,6 +525,40 @@ TEST_F(FilterChainTest, DataIsNotOfferedTwiceToTheStoppedFilter) {
   EXPECT_EQ(f[2]->decoded_body, "ab");
   EXPECT_EQ(f[1]->decode_data_ends, 1);
   EXPECT_EQ(f[2]->decode_data_ends, 1);
+}
+
+// A filter gives a bodiless response a body (a cache answering an origin's
+// 304 from its entry): later filters see the headers without end_stream,
+// then the body with it.
+TEST_F(FilterChainTest, InjectedBodyFollowsTheHeaders) {
+  build(3);
+  wantBody();
+  f[1]->on_encode_headers = [&](bool end) {
+    ASSERT_TRUE(end);
+    Buffer body;
+    body.add("stored");
+    f[1]->cb().injectEncodedBody(body);
+    EXPECT_TRUE(body.empty());
+  };
+  encodeHeadersFrom(2, 304, true);
+  EXPECT_THAT(log, ElementsAre("f1.eh(304,end)", "f0.eh(304)", "sink.h(304)", "f0.ed(stored,end)",
+                               "sink.d(stored,end)"));
+}
+
+TEST_F(FilterChainTest, InjectedBodyWaitsWhileTheInjectorHoldsTheHeaders) {
+  build(3);
+  wantBody();
+  f[1]->encode_headers_status = FilterHeadersStatus::StopIteration;
+  f[1]->on_encode_headers = [&](bool) {
+    Buffer body;
+    body.add("stored");
+    f[1]->cb().injectEncodedBody(body);
+  };
+  encodeHeadersFrom(2, 200, true);
+  EXPECT_THAT(log, ElementsAre("f1.eh(200,end)"));
+  f[1]->cb().continueEncoding();
+  EXPECT_THAT(log, ElementsAre("f1.eh(200,end)", "f0.eh(200)", "sink.h(200)", "f0.ed(stored,end)",
+                               "sink.d(stored,end)"));
 }
 
 }  // namespace
