@@ -21,6 +21,22 @@ const std::string kConfig = configHead(2) + R"(
 memory_bytes = "8MiB"
 max_object_bytes = "64KiB"
 
+# The same client paths reach a failing origin path when x-fail is sent:
+# the entry stored through "sie5" answers "sie5-failing" (one shared store).
+[[routes]]
+name = "sie5-failing"
+match = { prefix = "/sie5/", headers = { "x-fail" = "1" } }
+cluster = "agent"
+prefix_rewrite = "/status/503?"
+cache = { ttl = "30s", stale_if_error = "5m" }
+
+[[routes]]
+name = "sie5"
+match = { prefix = "/sie5/" }
+cluster = "agent"
+prefix_rewrite = "/response-headers?Cache-Control=max-age%3D1&"
+cache = { ttl = "30s", stale_if_error = "5m" }
+
 [[routes]]
 name = "swr"
 match = { prefix = "/swr/" }
@@ -204,6 +220,23 @@ TEST_F(CacheTest, StaleIfErrorServesTheEntryWhenTheOriginIsDown) {
   Response none = get("/sie/bytes/5");
   EXPECT_EQ(none.status, 503);
   EXPECT_EQ(none.header("x-cache"), "MISS");
+}
+
+TEST_F(CacheTest, StaleIfErrorReplacesAnOrigin5xxAndItsBody) {
+  Response first = get("/sie5/a");
+  ASSERT_EQ(first.status, 200) << first.raw;
+  ASSERT_EQ(first.header("x-cache"), "MISS");
+  std::this_thread::sleep_for(Ms(1100));
+  Response r = get("/sie5/a", {{"x-fail", "1"}});
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.header("x-cache"), "STALE");
+  EXPECT_EQ(r.body, first.body);
+  EXPECT_EQ(r.header("content-length"), std::to_string(first.body.size()));
+  EXPECT_EQ(up_.hits("/status/503"), 1u);  // the origin was asked and failed
+  // Without an entry to fall back on, the 503 stands.
+  Response other = get("/sie5/b", {{"x-fail", "1"}});
+  EXPECT_EQ(other.status, 503);
+  EXPECT_EQ(other.header("x-cache"), "MISS");
 }
 
 TEST_F(CacheTest, OnlyIfCachedWithoutAnEntryIs504) {
