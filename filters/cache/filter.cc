@@ -37,10 +37,6 @@ bool keptInNotModified(std::string_view name) {
          name == "vary" || name == "content-location" || name == "last-modified";
 }
 
-bool statusHasNoBody(int status) {
-  return status < 200 || status == 204 || status == 304;
-}
-
 // Adds `bytes` to `out` without copying; `owner` keeps them alive until the
 // buffer lets go of them (possibly after the stream ends).
 template <typename T>
@@ -347,7 +343,7 @@ void CacheFilter::writeEntryHead(http::ResponseHeaders& headers, std::string_vie
   char digits[24];
   auto age = std::to_chars(digits, digits + sizeof digits, e.currentAgeMs(nowMs()) / 1000);
   headers.headers.add("age", std::string_view(digits, age.ptr - digits));
-  if (!not_modified && !statusHasNoBody(e.status)) {
+  if (!not_modified && !http::statusHasNoBody(e.status)) {
     auto len = std::to_chars(digits, digits + sizeof digits, e.body.size());
     headers.headers.add("content-length", std::string_view(digits, len.ptr - digits));
   }

@@ -106,6 +106,12 @@ struct ResponseHeaders {
 // Removes hop-by-hop fields and every field the Connection header names.
 void removeHopByHop(HeaderMap& headers);
 
+// A response with this status never has a body (RFC 9110 §6.4.1): 1xx,
+// 204 and 304. (A response to HEAD has none either; callers add that.)
+inline bool statusHasNoBody(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
 // Standard reason phrase ("OK", "Not Found"); "Unknown" if none.
 std::string_view reasonPhrase(int status);
 

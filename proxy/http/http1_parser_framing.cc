@@ -144,7 +144,7 @@ bool responseFraming(const std::vector<http::HeaderField>& fields, int status,
   }
   // No body whatever the fields say; they describe the selected
   // representation (HEAD, 304) or are meaningless (1xx, 204).
-  if (request_method == "HEAD" || status < 200 || status == 204 || status == 304) return true;
+  if (request_method == "HEAD" || http::statusHasNoBody(status)) return true;
   if (f.transfer_encoding) {
     // Only a lone "chunked" is forwarded; an origin sending anything else
     // (including a non-final chunked, which would mean read-until-close) is

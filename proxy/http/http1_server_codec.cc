@@ -233,7 +233,7 @@ void Http1ServerCodec::encodeHeaders(const http::ResponseHeaders& headers, bool 
   // too much body is left to drop. Say so in this head (RFC 9110 §10.1.1).
   if (state_ == State::Body && (send_continue_ || !bodyDiscardable())) keep_alive_ = false;
   int status = headers.status;
-  response_no_body_ = head_request_ || status == 204 || status == 304 || status < 200;
+  response_no_body_ = head_request_ || http::statusHasNoBody(status);
   writeStatusLine(output_, 1, status);
   writeFields(output_, headers.headers);
   response_chunked_ = false;
