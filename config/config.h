@@ -64,6 +64,16 @@ struct ServerConfig {
   uint32_t max_header_bytes = 65536;
   uint64_t max_body_bytes = 16ull << 20;
   Duration drain_timeout{15'000};
+  // A stream that moves no bytes either way this long is ended: 408 before
+  // the response began, else reset. Waiting for the upstream's response
+  // head is not idleness (the route's timeout bounds that). Routes may
+  // override it.
+  Duration stream_idle_timeout{60'000};
+  // HTTP/2 downstream: streams a client may have open at once, and each
+  // stream's receive window (what a client may send ahead of courier
+  // forwarding it; bounds what one stalled upload can make courier buffer).
+  uint32_t http2_max_concurrent_streams = 100;
+  uint32_t http2_stream_window = 256 << 10;
   std::vector<Cidr> trusted_proxies;  // peers whose x-forwarded-for is believed
   std::string admin_token_file;       // optional bearer token for mutating admin calls
   AccessLogConfig access_log;
@@ -122,7 +132,8 @@ struct RouteConfig {
   RouteMatch match;
   std::string cluster;  // name; cluster_index resolves it
   size_t cluster_index = 0;
-  Duration timeout{300'000};  // whole upstream exchange -> 504
+  Duration timeout{300'000};                    // whole upstream exchange -> 504
+  std::optional<Duration> stream_idle_timeout;  // else [server] stream_idle_timeout
   std::optional<std::string> prefix_rewrite;
   std::optional<std::string> host_rewrite;  // otherwise the client's Host is kept
   // Filters in chain order (the router is not listed; it always ends the chain).

@@ -33,6 +33,9 @@ void writeServer(JsonWriter& w, const ServerConfig& s) {
   w.key("max_header_bytes").integer(s.max_header_bytes);
   w.key("max_body_bytes").integer(s.max_body_bytes);
   writeDuration(w, "drain_timeout", s.drain_timeout);
+  writeDuration(w, "stream_idle_timeout", s.stream_idle_timeout);
+  w.key("http2_max_concurrent_streams").integer(s.http2_max_concurrent_streams);
+  w.key("http2_stream_window").integer(s.http2_stream_window);
   std::vector<std::string> trusted;
   for (const Cidr& c : s.trusted_proxies) trusted.push_back(c.text);
   w.key("trusted_proxies").stringArray(trusted);
@@ -116,6 +119,11 @@ void writeRoute(JsonWriter& w, const RouteConfig& r) {
   writeMatch(w, r.match);
   w.key("cluster").string(r.cluster);
   writeDuration(w, "timeout", r.timeout);
+  // null: [server] stream_idle_timeout applies.
+  if (r.stream_idle_timeout)
+    writeDuration(w, "stream_idle_timeout", *r.stream_idle_timeout);
+  else
+    w.key("stream_idle_timeout").null();
   writeOptional(w, "prefix_rewrite", r.prefix_rewrite);
   writeOptional(w, "host_rewrite", r.host_rewrite);
   // An array, in chain order: the order is part of the effective config.

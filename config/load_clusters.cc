@@ -53,12 +53,8 @@ void loadCluster(ParseContext& ctx, const toml::key& name, const toml::node& nod
   readEndpoints(ctx, *t, cluster);
   if (const toml::node* p = t->get("protocol")) {
     auto scope = ctx.enter("protocol");
-    if (auto protocol = ctx.oneOf(*p, {"http1", "h2c"})) {
-      if (*protocol == "h2c")
-        ctx.error(*p, "protocol \"h2c\" is not supported by this build yet (use \"http1\")");
-      else
-        cluster.protocol = UpstreamProtocol::Http1;
-    }
+    if (auto protocol = ctx.oneOf(*p, {"http1", "h2c"}))
+      cluster.protocol = *protocol == "h2c" ? UpstreamProtocol::H2c : UpstreamProtocol::Http1;
   }
   if (const toml::node* lb = t->get("lb")) {
     auto scope = ctx.enter("lb");

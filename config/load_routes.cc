@@ -8,11 +8,14 @@
 namespace courier::config {
 namespace {
 
-constexpr std::string_view kRouteKeys[] = {"name",    "match",          "cluster",
-                                           "timeout", "prefix_rewrite", "host_rewrite"};
+constexpr std::string_view kRouteKeys[] = {
+    "name", "match", "cluster", "timeout", "stream_idle_timeout", "prefix_rewrite", "host_rewrite"};
 // SPEC route keys whose features arrive in later builds.
 constexpr std::string_view kUnsupportedRouteKeys[] = {
-    "compression", "batch", "retry", "idempotency", "stream_idle_timeout",
+    "compression",
+    "batch",
+    "retry",
+    "idempotency",
 };
 
 bool contains(std::span<const std::string_view> list, std::string_view key) {
@@ -133,6 +136,11 @@ void loadRoute(ParseContext& ctx, const toml::table& t, std::span<const FilterFa
   }
   resolveCluster(ctx, t, config, route);
   ctx.readDuration(t, "timeout", route.timeout, Duration{1});
+  if (t.get("stream_idle_timeout")) {
+    Duration idle{};
+    if (ctx.readDuration(t, "stream_idle_timeout", idle, Duration{1}))
+      route.stream_idle_timeout = idle;
+  }
   readRewrites(ctx, t, route);
   ctx.setRouteName(route.name);
   loadFilters(ctx, t, filters, route);

@@ -115,7 +115,8 @@ void loadServer(ParseContext& ctx, const toml::table& root, ServerConfig& server
     ctx.rejectUnknownKeys(
         *t, {"listen", "admin", "workers", "max_connections", "header_timeout", "idle_timeout",
              "max_header_bytes", "max_body_bytes", "drain_timeout", "trusted_proxies",
-             "admin_token_file", "access_log", "access_log_sample"});
+             "admin_token_file", "access_log", "access_log_sample", "stream_idle_timeout",
+             "http2_max_concurrent_streams", "http2_stream_window"});
     readAddress(ctx, *t, "listen", server.listen);
     readAddress(ctx, *t, "admin", server.admin);
     if (sameEndpoint(server.listen, server.admin) && hasNonZeroPort(server.admin)) {
@@ -134,6 +135,14 @@ void loadServer(ParseContext& ctx, const toml::table& root, ServerConfig& server
     ctx.readSize(*t, "max_body_bytes", server.max_body_bytes);
     // 0 is allowed: drain means "close now" then.
     ctx.readDuration(*t, "drain_timeout", server.drain_timeout);
+    ctx.readDuration(*t, "stream_idle_timeout", server.stream_idle_timeout, Duration{1});
+    ctx.readInteger(*t, "http2_max_concurrent_streams", server.http2_max_concurrent_streams, 1,
+                    100'000);
+    // RFC 9113 §6.9.2: a window is at most 2^31-1; below 16 KiB a full DATA
+    // frame could never be sent.
+    uint64_t window = server.http2_stream_window;
+    if (ctx.readSize(*t, "http2_stream_window", window, 16 << 10, (1u << 31) - 1))
+      server.http2_stream_window = static_cast<uint32_t>(window);
     readTrustedProxies(ctx, *t, server);
     if (const toml::node* token = t->get("admin_token_file")) {
       auto token_scope = ctx.enter("admin_token_file");

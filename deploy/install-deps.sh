@@ -11,7 +11,8 @@ packages=(
   libre2-dev libxxhash-dev libsimdjson-dev libgoogle-perftools-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libhttp-parser-dev
-  redis-server prometheus curl wrk nginx-light haproxy nghttp2-client
+  redis-server prometheus curl wrk nginx-light haproxy nghttp2-client nghttp2-proxy nghttp2-server
+  python3-h2 python3-grpcio
   python3 procps iproute2 util-linux
 )
 
@@ -30,7 +31,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The packaged nginx, haproxy and redis start system services; the tests and
 # benchmarks run their own instances on free loopback ports instead.
-for svc in nginx haproxy redis-server; do
+for svc in nginx haproxy redis-server nghttpx; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
   $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done

@@ -155,6 +155,8 @@ cluster = "app"
             R"("admin":{"address":"127.0.0.1:9901","resolved":"127.0.0.1:9901"},)"
             R"("workers":2,"max_connections":20000,"header_timeout":"10s","idle_timeout":"1m",)"
             R"("max_header_bytes":65536,"max_body_bytes":16777216,"drain_timeout":"15s",)"
+            R"("stream_idle_timeout":"1m","http2_max_concurrent_streams":100,)"
+            R"("http2_stream_window":262144,)"
             R"("trusted_proxies":[],"admin_token_file":null,"access_log":"stdout",)"
             R"("access_log_sample":1},"redis":null,)"
             R"("cache":{"memory_bytes":268435456,"max_object_bytes":8388608},)"
@@ -162,7 +164,8 @@ cluster = "app"
             R"("resolved":"127.0.0.1:9000"}],"protocol":"http1","lb":"round_robin",)"
             R"("connect_timeout":"1s","idle_timeout":"1m","max_idle_per_endpoint":16384}],)"
             R"("routes":[{"name":"all","match":{"hosts":[],"path":null,"prefix":null,"regex":null,)"
-            R"("methods":[],"headers":[]},"cluster":"app","timeout":"5m","prefix_rewrite":null,)"
+            R"("methods":[],"headers":[]},"cluster":"app","timeout":"5m",)"
+            R"("stream_idle_timeout":null,"prefix_rewrite":null,)"
             R"("host_rewrite":null,"filters":[]}]})");
 }
 

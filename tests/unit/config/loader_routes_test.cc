@@ -317,7 +317,7 @@ endpoints = ["127.0.0.1:9000"]
 
 [clusters.h2]
 endpoints = ["127.0.0.1:9000", "127.0.0.1:9000", "127.0.0.1:0"]
-protocol = "h2c"
+protocol = "h3"
 max_idle_per_endpoint = 70000
 
 [[routes]]
@@ -335,8 +335,8 @@ cluster = "h2"
                 "courier.toml:5:32: clusters.h2.endpoints[1]: endpoint \"127.0.0.1:9000\" is "
                 "listed twice",
                 "courier.toml:5:50: clusters.h2.endpoints[2]: port 0 is not a valid upstream port",
-                "courier.toml:6:12: clusters.h2.protocol: protocol \"h2c\" is not supported by "
-                "this build yet (use \"http1\")",
+                "courier.toml:6:12: clusters.h2.protocol: expected one of \"http1\", \"h2c\", "
+                "got \"h3\"",
                 "courier.toml:7:25: clusters.h2.max_idle_per_endpoint: must be between 0 and "
                 "65535, got 70000",
             }));
