@@ -45,6 +45,7 @@ ConnectionManager::ConnectionManager(WorkerContext& ctx, evutil_socket_t fd, con
 }
 
 ConnectionManager::~ConnectionManager() {
+  h2_.reset();
   stream_.reset();
   codec_.reset();
 }
@@ -54,6 +55,17 @@ void ConnectionManager::onRead() {
   evbuffer* input = socket_.input();
   if (closing_) {
     evbuffer_drain(input, evbuffer_get_length(input));
+    return;
+  }
+  if (h2_) {
+    h2_->onRead();
+    if (!closed_) socket_.checkReadLimit();
+    return;
+  }
+  if (!sniffed_ && !sniffProtocol(input)) return;
+  if (h2_) {
+    h2_->onRead();
+    if (!closed_) socket_.checkReadLimit();
     return;
   }
   if (read_paused_) return;
@@ -68,10 +80,32 @@ void ConnectionManager::onRead() {
   socket_.checkReadLimit();
 }
 
+bool ConnectionManager::sniffProtocol(evbuffer* input) {
+  static constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  char head[kPreface.size()];
+  size_t n = std::min(evbuffer_get_length(input), kPreface.size());
+  evbuffer_copyout(input, head, n);
+  if (std::string_view(head, n) != kPreface.substr(0, n)) {
+    sniffed_ = true;  // HTTP/1.1
+    return true;
+  }
+  if (n < kPreface.size()) return false;  // could still be either
+  sniffed_ = true;
+  header_timer_.cancel();
+  idle_timer_.cancel();
+  codec_->stop();
+  h2_ = std::make_unique<http2::ServerConnection>(ctx_, server_, socket_, *this, peer_ip_);
+  return true;
+}
+
 void ConnectionManager::onSocketDrained() {
   if (closed_) return;
   if (closing_) {
     if (!header_timer_.armed()) header_timer_.arm(kLingerTime);
+    return;
+  }
+  if (h2_) {
+    h2_->onDrained();
     return;
   }
   if (above_high_) {
@@ -190,6 +224,10 @@ void ConnectionManager::closeAfterFlush() {
 
 void ConnectionManager::drain() {
   if (closed_) return;
+  if (h2_) {
+    h2_->drain();
+    return;
+  }
   codec_->disableKeepAlive();
   if (!stream_) closeNow();
 }
@@ -198,6 +236,7 @@ void ConnectionManager::closeNow() {
   if (closed_) return;
   closed_ = true;
   codec_->stop();
+  if (h2_) h2_->shutdown();
   finishStream(true);
   header_timer_.cancel();
   idle_timer_.cancel();

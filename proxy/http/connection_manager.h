@@ -1,6 +1,10 @@
 // ConnectionManager: one downstream connection. Owns the socket, the codec, the connection's timers
 // and its current stream.
 //
+// Protocol: the first bytes decide. The HTTP/2 client preface (prior
+// knowledge, RFC 9113 §3.4) hands the connection to an
+// http2::ServerConnection; anything else is HTTP/1.1, handled here.
+//
 // Timers: header_timeout runs from the first byte of a request head until
 // the head is complete (408 if it fires); idle_timeout runs while no request
 // is in progress (the connection just closes). Back-pressure: the stream may
@@ -19,6 +23,7 @@
 #include "proxy/http/active_stream.h"
 #include "proxy/http/codec.h"
 #include "proxy/http/http1_server_codec.h"
+#include "proxy/http/http2_server_connection.h"
 #include "proxy/server/worker_context.h"
 
 namespace courier::http {
@@ -27,6 +32,7 @@ class ConnectionManager : public event::DeferredDeletable,
                           public ServerCodecCallbacks,
                           public http1::ServerCodecEvents,
                           public StreamConnection,
+                          public http2::ServerConnectionOwner,
                           private event::StreamSocketHandler {
  public:
   ConnectionManager(WorkerContext& ctx, evutil_socket_t fd, const sockaddr* peer);
@@ -56,9 +62,13 @@ class ConnectionManager : public event::DeferredDeletable,
   void onRead();
   void onHeaderTimeout();
   void scheduleDispatch();
+  // Reads the start of the input: false while it could still be the
+  // HTTP/2 preface; switches to HTTP/2 when it is.
+  bool sniffProtocol(evbuffer* input);
   void finishStream(bool reset);
-  void closeAfterFlush();
-  void closeNow();
+  // http2::ServerConnectionOwner (HTTP/1.1 uses them too)
+  void closeAfterFlush() override;
+  void closeNow() override;
 
   WorkerContext& ctx_;
   const config::ServerConfig& server_;  // of the generation the connection began in
@@ -67,9 +77,11 @@ class ConnectionManager : public event::DeferredDeletable,
   std::string peer_ip_;
   std::unique_ptr<http1::Http1ServerCodec> codec_;
   std::unique_ptr<ActiveStream> stream_;
+  std::unique_ptr<http2::ServerConnection> h2_;  // set once the preface arrived
   event::Timer header_timer_;
   event::Timer idle_timer_;
   event::Timer dispatch_timer_;  // zero-delay: parse pipelined input on the next loop turn
+  bool sniffed_ = false;         // the protocol is known
   bool closing_ = false;         // final response queued; then half-close and linger
   bool closed_ = false;
   bool above_high_ = false;
