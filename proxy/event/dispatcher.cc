@@ -78,14 +78,16 @@ void Dispatcher::deferredDelete(std::unique_ptr<DeferredDeletable> object) {
   activateLate();
 }
 
-void Dispatcher::scheduleFlush(StreamSocket* socket) {
-  to_flush_.push_back(socket);
+void Dispatcher::scheduleFlush(StreamSocket* socket, bool late) {
+  (late ? to_flush_late_ : to_flush_).push_back(socket);
   activateLate();
 }
 
 void Dispatcher::cancelFlush(StreamSocket* socket) {
-  auto it = std::find(to_flush_.begin(), to_flush_.end(), socket);
-  if (it != to_flush_.end()) *it = nullptr;
+  for (auto* list : {&to_flush_, &to_flush_late_}) {
+    auto it = std::find(list->begin(), list->end(), socket);
+    if (it != list->end()) *it = nullptr;
+  }
 }
 
 const timeval* Dispatcher::commonTimeout(std::chrono::milliseconds duration) {
@@ -122,6 +124,14 @@ void Dispatcher::onLate(evutil_socket_t, short, void* arg) {
   // Flush first: a connection closing after its last response is deleted
   // only once that response is on its way.
   self->flushScheduled();
+  // As flushScheduled, for the sockets that asked to coalesce.
+  for (size_t i = 0; i < self->to_flush_late_.size(); ++i) {
+    StreamSocket* s = self->to_flush_late_[i];
+    self->to_flush_late_[i] = nullptr;
+    if (s) s->flush();
+  }
+  self->to_flush_late_.clear();
+  self->flushScheduled();  // a late flush may have scheduled an ordinary one
   self->runDeferred();
 }
 

@@ -55,7 +55,10 @@ class Dispatcher {
   void runDeferred();
   // Writes `socket`'s output once the current event is handled, or late in
   // this loop turn at the latest. This thread only.
-  void scheduleFlush(StreamSocket* socket);
+  // `late`: only late in this loop turn, after every event that is ready
+  // now, so a multiplexed connection's writes from many streams (each
+  // woken by its own upstream) leave in one write.
+  void scheduleFlush(StreamSocket* socket, bool late = false);
   void cancelFlush(StreamSocket* socket);
   // Writes every socket scheduled so far. Sockets call it when their read
   // handler returns, so a response leaves as soon as the event that produced
@@ -80,6 +83,7 @@ class Dispatcher {
   std::vector<std::function<void()>> posted_;
   std::vector<std::unique_ptr<DeferredDeletable>> to_delete_;
   std::vector<StreamSocket*> to_flush_;
+  std::vector<StreamSocket*> to_flush_late_;
   std::map<int64_t, const timeval*> common_timeouts_;
 };
 

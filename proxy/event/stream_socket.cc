@@ -132,7 +132,7 @@ void StreamSocket::readOnce() {
 void StreamSocket::scheduleWrite() {
   if (scheduled_ || write_event_added_ || failed_) return;
   scheduled_ = true;
-  dispatcher_.scheduleFlush(this);
+  dispatcher_.scheduleFlush(this, coalesce_writes_);
 }
 
 void StreamSocket::flush() {

@@ -50,8 +50,12 @@ class StreamSocket {
   size_t outputLength() const { return evbuffer_get_length(output_); }
   int fd() const { return fd_; }
 
-  // Output was added: it is written when the current event is handled.
+  // Output was added: it is written when the current event is handled
+  // (late in the loop turn with coalesceWrites).
   void scheduleWrite();
+  // Write once per loop turn rather than once per event: for multiplexed
+  // connections, whose writes come from many events (HTTP/2).
+  void setCoalesceWrites(bool on) { coalesce_writes_ = on; }
   // Enables or disables reading (back-pressure, or a paused pipeline).
   void setReadEnabled(bool enabled);
   bool readEnabled() const { return read_enabled_; }
@@ -90,6 +94,7 @@ class StreamSocket {
   bool connecting_ = false;
   bool shutdown_pending_ = false;
   bool scheduled_ = false;
+  bool coalesce_writes_ = false;
   bool failed_ = false;
   bool* destroyed_ = nullptr;  // set while a read handler runs: it may destroy us
 };

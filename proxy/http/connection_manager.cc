@@ -94,6 +94,7 @@ bool ConnectionManager::sniffProtocol(evbuffer* input) {
   header_timer_.cancel();
   idle_timer_.cancel();
   codec_->stop();
+  socket_.setCoalesceWrites(true);
   h2_ = std::make_unique<http2::ServerConnection>(ctx_, server_, socket_, *this, peer_ip_);
   return true;
 }
