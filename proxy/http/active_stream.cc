@@ -1,5 +1,6 @@
 #include "proxy/http/active_stream.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "proxy/common/log.h"
@@ -47,6 +48,7 @@ ActiveStream::ActiveStream(WorkerContext& ctx, ResponseEncoder& encoder,
 }
 
 ActiveStream::~ActiveStream() {
+  if (ctx_.idle_sweeper) ctx_.idle_sweeper->remove(this);
   if (chain_) chain_->destroy();
 }
 
@@ -88,6 +90,7 @@ void ActiveStream::setForwardingHeaders() {
 
 void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool end_stream) {
   request_headers_ = std::move(headers);
+  request_complete_ = end_stream;
   info_.client_path = request_headers_->path;
   info_.client_authority = request_headers_->authority;
   info_.downstream_http_major = request_headers_->http_major;
@@ -98,6 +101,10 @@ void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool e
   if (!route) {
     sendLocalReply(404, "no_route", "no route matches this request", "no_route");
     return;
+  }
+  if (!info_.internal && ctx_.idle_sweeper) {
+    idle_timeout_ = route->stream_idle_timeout.value_or(gen_->config->server.stream_idle_timeout);
+    ctx_.idle_sweeper->add(this);
   }
   services_.stats = gen_->stats;
   services_.route_stats_index = route->index;
@@ -112,6 +119,8 @@ void ActiveStream::decodeHeaders(std::unique_ptr<RequestHeaders> headers, bool e
 }
 
 void ActiveStream::decodeData(Buffer& data, bool end_stream) {
+  ++activity_;
+  request_complete_ = request_complete_ || end_stream;
   info_.request_body_bytes += data.length();
   if (chain_ && !chain_->destroyed()) {
     chain_->decodeData(data, end_stream);
@@ -121,11 +130,14 @@ void ActiveStream::decodeData(Buffer& data, bool end_stream) {
 }
 
 void ActiveStream::decodeTrailers(std::unique_ptr<HeaderMap> trailers) {
+  ++activity_;
+  request_complete_ = true;
   request_trailers_ = std::move(trailers);
   if (chain_ && !chain_->destroyed()) chain_->decodeTrailers();
 }
 
 void ActiveStream::sinkHeaders(ResponseHeaders& headers, bool end_stream) {
+  ++activity_;
   response_started_ = true;
   info_.response_code = headers.status;
   encoder_.encodeHeaders(headers, end_stream);
@@ -133,12 +145,14 @@ void ActiveStream::sinkHeaders(ResponseHeaders& headers, bool end_stream) {
 }
 
 void ActiveStream::sinkData(Buffer& data, bool end_stream) {
+  ++activity_;
   info_.response_body_bytes += data.length();
   encoder_.encodeData(data, end_stream);
   connection_.onStreamWrote();
 }
 
 void ActiveStream::sinkTrailers(HeaderMap& trailers) {
+  ++activity_;
   encoder_.encodeTrailers(trailers);
   connection_.onStreamWrote();
 }
@@ -193,9 +207,32 @@ void ActiveStream::onBufferLimit(bool request_direction) {
   }
 }
 
+bool ActiveStream::idleTick(std::chrono::milliseconds tick) {
+  bool moved = activity_ != activity_seen_;
+  activity_seen_ = activity_;
+  // The whole request is in and no response yet: the route's timeout
+  // bounds the wait for the upstream, not this one.
+  if (moved || (request_complete_ && !response_started_)) {
+    idle_for_ = std::chrono::milliseconds(0);
+    return false;
+  }
+  idle_for_ += tick;
+  return idle_for_ >= idle_timeout_;
+}
+
+void ActiveStream::onIdleTimeout() {
+  if (completed_) return;
+  // Before the response: the client stopped sending its body (408). After
+  // it began: the response stalled (upstream silent or client not
+  // reading), and the stream is cut.
+  sendLocalReply(408, "request_timeout", "no bytes moved within stream_idle_timeout",
+                 "stream_idle_timeout");
+}
+
 void ActiveStream::complete(bool reset) {
   if (completed_) return;
   completed_ = true;
+  if (ctx_.idle_sweeper) ctx_.idle_sweeper->remove(this);
   if (reset && info_.details.empty()) info_.details = "downstream_reset";
   if (chain_) chain_->destroy();
   if (info_.internal) return;

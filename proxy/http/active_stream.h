@@ -2,6 +2,9 @@
 //
 // Owns the request/response messages, the filter chain (route filters, then
 // the router), the stream's facts for logs and stats, and local replies.
+// The stream idle timeout (route or [server] stream_idle_timeout) ends a
+// stream that moves no bytes either way: 408 before the response began,
+// a reset after. Waiting for the upstream's response head is not idle.
 // The codec feeds it as a RequestDecoder; the chain's encode side ends in
 // the codec's ResponseEncoder. Destroyed by its ConnectionManager (deferred)
 // once the response is complete or the connection goes away.
@@ -11,6 +14,7 @@
 
 #include "proxy/http/codec.h"
 #include "proxy/http/filter_chain.h"
+#include "proxy/http/stream_idle_sweeper.h"
 #include "proxy/server/worker_context.h"
 
 namespace courier::http {
@@ -25,6 +29,7 @@ class StreamConnection {
 };
 
 class ActiveStream : public event::DeferredDeletable,
+                     public IdleTracked,
                      public RequestDecoder,
                      public FilterChainOwner {
  public:
@@ -74,6 +79,9 @@ class ActiveStream : public event::DeferredDeletable,
  private:
   void setForwardingHeaders();
   void writeLocalReply(int status, std::string_view error, std::string_view message);
+  // IdleTracked
+  bool idleTick(std::chrono::milliseconds tick) override;
+  void onIdleTimeout() override;
 
   WorkerContext& ctx_;
   std::shared_ptr<Generation> gen_;  // the config this stream runs under
@@ -86,6 +94,13 @@ class ActiveStream : public event::DeferredDeletable,
   std::unique_ptr<ResponseHeaders> response_headers_;
   std::unique_ptr<HeaderMap> response_trailers_;
   std::unique_ptr<FilterChain> chain_;
+  // Idleness, as the worker's StreamIdleSweeper sees it: activity only
+  // bumps a counter.
+  std::chrono::milliseconds idle_timeout_{0};
+  std::chrono::milliseconds idle_for_{0};
+  uint32_t activity_ = 0;
+  uint32_t activity_seen_ = 0;
+  bool request_complete_ = false;
   bool response_started_ = false;
   bool completed_ = false;
 };

@@ -22,6 +22,7 @@ Worker::Worker(unsigned index, std::shared_ptr<const config::Config> config,
   ctx_.access_log = &access_log_;
   ctx_.open_connections = &open_connections_;
   ctx_.internal_requests = &*internal_streams_;
+  ctx_.idle_sweeper = &idle_sweeper_;
 }
 
 std::shared_ptr<Generation> Worker::makeGeneration(std::shared_ptr<const config::Config> config,

@@ -19,6 +19,7 @@
 #include "proxy/common/result.h"
 #include "proxy/event/dispatcher.h"
 #include "proxy/http/internal_stream.h"
+#include "proxy/http/stream_idle_sweeper.h"
 #include "proxy/server/access_log.h"
 #include "proxy/server/worker_context.h"
 #include "proxy/stats/stats_store.h"
@@ -59,6 +60,7 @@ class Worker {
   WorkerContext ctx_;
   // After ctx_: internal streams use it.
   std::optional<http::InternalStreams> internal_streams_{std::in_place, ctx_};
+  http::StreamIdleSweeper idle_sweeper_{dispatcher_.base()};
   std::atomic<int64_t>& open_connections_;
   evconnlistener* listener_ = nullptr;
   std::thread thread_;

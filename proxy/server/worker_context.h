@@ -29,6 +29,7 @@ class AccessLog;
 namespace http {
 class ConnectionManager;
 class InternalRequests;
+class StreamIdleSweeper;
 }  // namespace http
 
 // Everything derived from one config, for one worker.
@@ -78,6 +79,8 @@ struct WorkerContext {
   std::unordered_set<http::ConnectionManager*> connections;
   // Requests courier makes itself (cache refreshes); owned by the Worker.
   http::InternalRequests* internal_requests = nullptr;
+  // Times out idle streams (stream_idle_timeout); owned by the Worker.
+  http::StreamIdleSweeper* idle_sweeper = nullptr;
 };
 
 }  // namespace courier
