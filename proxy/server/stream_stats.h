@@ -28,8 +28,8 @@ inline void streamFinished(Generation& gen, http::StreamInfo& info, bool reset) 
   if (reset && info.response_code == 0) info.response_code = kClientClosedStatus;
   size_t route = routeIndex(gen, info);
   gen.stats->requestFinished(route);
-  gen.stats->recordRequest(route, info.response_code,
-                           std::chrono::steady_clock::now() - info.start);
+  gen.stats->recordRequest(route, info.response_code, std::chrono::steady_clock::now() - info.start,
+                           downstreamProtocol(info.downstream_http_major));
   gen.stats->addBytes(info.request_body_bytes, info.response_body_bytes);
 }
 

@@ -168,20 +168,30 @@ void renderRoutes(const StatsSnapshot& s, std::string& out) {
   labels.reserve(s.routes.size());
   for (const auto& r : s.routes) labels.push_back(labelPair("route", r.name));
 
+  // Only the (code, protocol) pairs a route has seen, ordered by code then
+  // protocol: {route="chat",code="200",protocol="http1"}.
   static constexpr std::string_view kRequests = "courier_requests_total";
-  appendHeader(out, kRequests, "counter", "Requests answered, by route and status code.");
+  appendHeader(out, kRequests, "counter",
+               "Requests answered, by route, status code and downstream protocol.");
+  std::array<std::string, kDownstreamProtocolCount> protocol_labels;
+  for (size_t p = 0; p < kDownstreamProtocolCount; ++p)
+    protocol_labels[p] = "," + labelPair("protocol", kDownstreamProtocolNames[p]);
   for (size_t r = 0; r < s.routes.size(); ++r) {
+    const auto& by_status = s.routes[r].by_status;
     for (size_t slot = 0; slot < kStatusSlots; ++slot) {
-      uint64_t n = s.routes[r].by_status[slot];
-      if (n == 0) continue;
-      std::string series = labels[r];
-      series += ",code=\"";
-      if (slot < kStatusSlots - 1)
-        appendInt(series, slot + 100);
-      else
-        series += "other";
-      series += '"';
-      appendSample(out, kRequests, series, n);
+      for (size_t p = 0; p < kDownstreamProtocolCount; ++p) {
+        uint64_t n = by_status[p][slot];
+        if (n == 0) continue;
+        std::string series = labels[r];
+        series += ",code=\"";
+        if (slot < kStatusSlots - 1)
+          appendInt(series, slot + 100);
+        else
+          series += "other";
+        series += '"';
+        series += protocol_labels[p];
+        appendSample(out, kRequests, series, n);
+      }
     }
   }
 

@@ -1,8 +1,10 @@
 // Prometheus text exposition (format 0.0.4) of a StatsStore.
 //
 // Families, all prefixed courier_ (SPEC §4 "Metrics" plus the extras marked +):
-//   requests_total{route,code}                 counter; only codes seen; code="other"
-//                                              for statuses outside 100..599
+//   requests_total{route,code,protocol}        counter; only (code, protocol) pairs seen;
+//                                              code="other" for statuses outside
+//                                              100..599; protocol="http1"|"http2" (+):
+//                                              what the downstream client spoke
 //   request_duration_seconds{route}            histogram
 //   upstream_first_byte_seconds{route}         histogram
 //   active_requests{route}                     gauge

@@ -16,7 +16,8 @@ const T* findByName(const std::vector<T>& items, const std::string& name, size_t
 }
 
 void addRoute(RouteTotals& into, const RouteTotals& from) {
-  for (size_t i = 0; i < kStatusSlots; ++i) into.by_status[i] += from.by_status[i];
+  for (size_t p = 0; p < kDownstreamProtocolCount; ++p)
+    for (size_t i = 0; i < kStatusSlots; ++i) into.by_status[p][i] += from.by_status[p][i];
   into.duration.add(from.duration);
   into.first_byte.add(from.first_byte);
   into.active += from.active;
@@ -29,6 +30,18 @@ void addRoute(RouteTotals& into, const RouteTotals& from) {
 }
 
 }  // namespace
+
+uint64_t RouteTotals::statusCount(size_t slot) const {
+  uint64_t n = 0;
+  for (const auto& slots : by_status) n += slots[slot];
+  return n;
+}
+
+uint64_t RouteTotals::protocolCount(DownstreamProtocol p) const {
+  uint64_t n = 0;
+  for (uint64_t c : by_status[static_cast<size_t>(p)]) n += c;
+  return n;
+}
 
 bool RouteTotals::hasCache() const {
   for (const auto& layer : cache)
@@ -52,7 +65,8 @@ void StatsSnapshot::addShard(const WorkerStats& shard) {
   for (size_t r = 0; r < routes.size(); ++r) {
     const RouteShard& from = shard.route(r);
     RouteTotals& into = routes[r];
-    for (size_t i = 0; i < kStatusSlots; ++i) into.by_status[i] += from.by_status[i].load();
+    for (size_t p = 0; p < kDownstreamProtocolCount; ++p)
+      for (size_t i = 0; i < kStatusSlots; ++i) into.by_status[p][i] += from.by_status[p][i].load();
     into.duration.add(from.duration);
     into.first_byte.add(from.first_byte);
     into.active += from.active.load();

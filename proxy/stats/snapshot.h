@@ -18,7 +18,8 @@ namespace courier::stats {
 
 struct RouteTotals {
   std::string name;
-  std::array<uint64_t, kStatusSlots> by_status{};  // see statusSlot()
+  // [protocol][statusSlot()], summed over workers.
+  std::array<std::array<uint64_t, kStatusSlots>, kDownstreamProtocolCount> by_status{};
   HistogramData duration;
   HistogramData first_byte;
   int64_t active = 0;
@@ -27,6 +28,10 @@ struct RouteTotals {
   std::array<std::array<uint64_t, kCacheResultCount>, kCacheLayerCount> cache{};  // [layer][result]
 
   uint64_t requests() const { return duration.count(); }
+  // Requests that ended with status slot `slot`, over every protocol.
+  uint64_t statusCount(size_t slot) const;
+  // Requests whose client spoke `p`, over every status.
+  uint64_t protocolCount(DownstreamProtocol p) const;
   uint64_t cacheCount(CacheLayer l, CacheResult r) const {
     return cache[static_cast<size_t>(l)][static_cast<size_t>(r)];
   }

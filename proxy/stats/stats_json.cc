@@ -109,11 +109,17 @@ void appendRoute(std::string& out, const RouteTotals& r, const RouteTotals* base
   out += ",\"codes\":{";
   bool first = true;
   for (size_t slot = 0; slot < kStatusSlots; ++slot) {
-    if (r.by_status[slot] == 0) continue;
+    uint64_t n = r.statusCount(slot);
+    if (n == 0) continue;
     if (!first) out += ',';
     first = false;
-    appendUint(out, slot + 1 < kStatusSlots ? std::to_string(slot + 100) : "other",
-               r.by_status[slot]);
+    appendUint(out, slot + 1 < kStatusSlots ? std::to_string(slot + 100) : "other", n);
+  }
+  out += "},\"protocols\":{";
+  for (size_t p = 0; p < kDownstreamProtocolCount; ++p) {
+    if (p) out += ',';
+    appendUint(out, kDownstreamProtocolNames[p],
+               r.protocolCount(static_cast<DownstreamProtocol>(p)));
   }
   out += "},";
   appendPercentiles(out, "latency_seconds", duration);
@@ -145,7 +151,7 @@ void appendCluster(std::string& out, const ClusterTotals& c, const ClusterTotals
 std::string renderStatsJson(const StatsSnapshot& current, const StatsSnapshot* baseline,
                             double window_seconds, double uptime_seconds) {
   std::string out;
-  out.reserve(512 + current.routes.size() * 320);
+  out.reserve(512 + current.routes.size() * 360);
   out += "{\"uptime_seconds\":";
   appendJsonNumber(out, uptime_seconds);
   out += ",\"window_seconds\":";

@@ -7,7 +7,10 @@
 // N seconds; two clients polling at once do not shrink each other's window
 // below one second. Percentiles are estimated from the histogram buckets by
 // linear interpolation (histogram.h), null when the window saw no requests.
-// Counts ("requests_total", "codes", cache results) are totals since start.
+// Counts ("requests_total", "codes", "protocols", cache results) are totals
+// since start. "codes" sums every downstream protocol; "protocols" always
+// has both keys, "http1" and "http2" (requests by the protocol the client
+// spoke), and they add up to "requests_total".
 // A cache layer's hit_ratio is hits / lookups of that layer (every result it
 // counts: memory hit+miss+stale, redis hit+miss+error) in the window, null
 // when the window saw no lookup there. Stale is not a hit.
@@ -16,7 +19,7 @@
 //   {"uptime_seconds":..,"window_seconds":..,"active_connections":..,
 //    "connections_total":..,
 //    "routes":[{"name":"completions","requests_total":..,"active_requests":..,
-//               "rate":..,"codes":{"200":..},
+//               "rate":..,"codes":{"200":..},"protocols":{"http1":..,"http2":..},
 //               "latency_seconds":{"p50":..,"p95":..,"p99":..},
 //               "first_byte_seconds":{"p50":..,"p95":..,"p99":..},
 //               "cache":{"memory":{"hit":..,"miss":..,"stale":..,"hit_ratio":..},

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "proxy/stats/counter.h"
 #include "proxy/stats/feature_stats.h"
@@ -30,10 +31,27 @@ inline size_t statusSlot(int status) {
   return slot < 500 ? slot : 500;
 }
 
+// The protocol the downstream client spoke, courier_requests_total's
+// `protocol` label. Index of the status-slot block a request counts in.
+enum class DownstreamProtocol : uint8_t { Http1, Http2 };
+inline constexpr std::array<std::string_view, 2> kDownstreamProtocolNames = {"http1", "http2"};
+inline constexpr size_t kDownstreamProtocolCount = kDownstreamProtocolNames.size();
+// From the request's HTTP major version: 2 is HTTP/2 (h2c), anything else
+// (1.0, 1.1) counts as http1.
+inline DownstreamProtocol downstreamProtocol(unsigned http_major) {
+  return http_major == 2 ? DownstreamProtocol::Http2 : DownstreamProtocol::Http1;
+}
+
+// Status counters of one route: [protocol][statusSlot()].
+using StatusCounters = std::array<std::array<Counter, kStatusSlots>, kDownstreamProtocolCount>;
+
 struct RouteShard {
-  std::array<Counter, kStatusSlots> by_status;  // ~4 KB: one page per route per worker
-  HistogramShard duration;                      // request start to response end
-  HistogramShard first_byte;                    // request start to first upstream byte
+  // ~4 KB per protocol per route per worker. Shards are calloc'd (counter.h),
+  // so the HTTP/2 block costs no RSS (beyond the page it shares with a
+  // neighbour) until HTTP/2 requests end on that route on that worker.
+  StatusCounters by_status;
+  HistogramShard duration;    // request start to response end
+  HistogramShard first_byte;  // request start to first upstream byte
   Gauge active;
   std::array<Counter, kRateLimitDecisionCount> ratelimit_decisions;
   std::array<Counter, kRateLimitFallbackCount> ratelimit_fallbacks;
@@ -59,10 +77,14 @@ class alignas(64) WorkerStats {
 
   // --- Hot path: the owning worker thread only. ---
 
-  // A finished request (the response was sent or the stream was reset).
-  void recordRequest(size_t route, int status, Nanos duration) {
+  // A finished request (the response was sent or the stream was reset),
+  // counted under the protocol the client spoke. (The default is for
+  // callers that only speak HTTP/1: benchmarks and tests.)
+  void recordRequest(size_t route, int status, Nanos duration,
+                     DownstreamProtocol protocol = DownstreamProtocol::Http1) {
+    assert(static_cast<size_t>(protocol) < kDownstreamProtocolCount);
     RouteShard& r = routeShard(route);
-    r.by_status[statusSlot(status)].add();
+    r.by_status[static_cast<size_t>(protocol)][statusSlot(status)].add();
     r.duration.record(toMicros(duration));
   }
   // Time from the request's arrival to the first response byte from upstream.

@@ -51,10 +51,11 @@ if [[ -s "$WORK/promtool.out" ]]; then
 fi
 
 has() { grep -qE "$1" "$WORK/metrics.txt"; }
-check "requests_total counts the 20 OKs" has '^courier_requests_total\{route="app",code="200"\} 21$'
-check "requests_total counts the 503s" has '^courier_requests_total\{route="app",code="503"\} 3$'
-check "requests_total counts the 502" has '^courier_requests_total\{route="app",code="502"\} 1$'
-check "requests_total counts the dead cluster's 503" has '^courier_requests_total\{route="dead",code="503"\} 1$'
+check "requests_total counts the 20 OKs" has '^courier_requests_total\{route="app",code="200",protocol="http1"\} 21$'
+check "requests_total counts the 503s" has '^courier_requests_total\{route="app",code="503",protocol="http1"\} 3$'
+check "requests_total counts the 502" has '^courier_requests_total\{route="app",code="502",protocol="http1"\} 1$'
+check "requests_total counts the dead cluster's 503" has '^courier_requests_total\{route="dead",code="503",protocol="http1"\} 1$'
+check "every requests_total sample has a protocol label" bash -c "! grep -E '^courier_requests_total\{' '$WORK/metrics.txt' | grep -vqE ',protocol=\"http[12]\"\} [0-9]+$'"
 check "request_duration_seconds histogram" has '^courier_request_duration_seconds_bucket\{route="app",le="\+Inf"\} 25$'
 check "upstream_request_duration_seconds histogram" has '^courier_upstream_request_duration_seconds_count\{cluster="agent"\} [0-9]+$'
 check "upstream_first_byte_seconds histogram" has '^courier_upstream_first_byte_seconds_bucket\{route="app",le="0.0005"\} [0-9]+$'

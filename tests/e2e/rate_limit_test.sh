@@ -58,7 +58,7 @@ check "decisions_total counts 3 allowed" \
   has '^courier_ratelimit_decisions_total\{route="limited",decision="allowed"\} 3$'
 check "decisions_total counts 1 limited" \
   has '^courier_ratelimit_decisions_total\{route="limited",decision="limited"\} 1$'
-check "requests_total counts the 429" has '^courier_requests_total\{route="limited",code="429"\} 1$'
+check "requests_total counts the 429" has '^courier_requests_total\{route="limited",code="429",protocol="http1"\} 1$'
 if command -v promtool >/dev/null; then
   check "promtool accepts the metrics" bash -c "promtool check metrics <'$WORK/metrics.txt' >'$WORK/promtool.out' 2>&1 && ! test -s '$WORK/promtool.out'"
   if [[ -s "$WORK/promtool.out" ]]; then cat "$WORK/promtool.out"; fi

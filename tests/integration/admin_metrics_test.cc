@@ -74,15 +74,19 @@ TEST_F(AdminMetricsTest, RequestCountsAndDurations) {
   std::string text;
   EXPECT_TRUE(pollUntil(Ms(2000), [&] {
     text = metrics();
-    return sample(text, R"(courier_requests_total{route="default",code="200"})") == 7;
+    return sample(text, R"(courier_requests_total{route="default",code="200",protocol="http1"})") ==
+           7;
   })) << text.substr(0, 2000);
-  EXPECT_EQ(sample(text, R"(courier_requests_total{route="default",code="503"})"), 2);
-  EXPECT_EQ(sample(text, R"(courier_requests_total{route="api",code="200"})"), 3);
+  EXPECT_EQ(sample(text, R"(courier_requests_total{route="default",code="503",protocol="http1"})"),
+            2);
+  EXPECT_EQ(sample(text, R"(courier_requests_total{route="api",code="200",protocol="http1"})"), 3);
   std::smatch m;
   EXPECT_TRUE(std::regex_search(
-      text, m, std::regex(R"(\ncourier_requests_total\{route="[^"]*",code="404"\} 1\n)")))
+      text, m,
+      std::regex(R"(\ncourier_requests_total\{route="[^"]*",code="404",protocol="http1"\} 1\n)")))
       << "the no-route 404 is not counted";
   EXPECT_NE(text.find("# TYPE courier_requests_total counter"), std::string::npos);
+  EXPECT_EQ(text.find("protocol=\"http2\""), std::string::npos) << "every client spoke HTTP/1.1";
 
   // The histogram: cumulative buckets from 0.5 ms to 300 s, then +Inf = count.
   EXPECT_NE(text.find("# TYPE courier_request_duration_seconds histogram"), std::string::npos);
@@ -172,7 +176,9 @@ TEST_F(AdminMetricsTest, StatsJson) {
   size_t def = routes.find(R"("name":"default")");
   ASSERT_NE(def, std::string::npos);
   std::string route = routes.substr(def, routes.find(R"("name":)", def + 10) - def);
-  EXPECT_NE(route.find(R"("codes":{"200":4,"503":1})"), std::string::npos) << route;
+  EXPECT_NE(route.find(R"("codes":{"200":4,"503":1},"protocols":{"http1":5,"http2":0})"),
+            std::string::npos)
+      << route;
   EXPECT_NE(route.find(R"("p99":)"), std::string::npos) << route;
   EXPECT_EQ(route.find(R"("p50":null)"), std::string::npos) << route;
   EXPECT_TRUE(top.count("clusters"));

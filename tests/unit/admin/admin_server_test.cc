@@ -124,11 +124,20 @@ TEST_F(AdminServerTest, Config) {
 
 TEST_F(AdminServerTest, Metrics) {
   context_.store_.shard(0).recordRequest(0, 200, std::chrono::milliseconds(3));
+  context_.store_.shard(0).recordRequest(0, 200, std::chrono::milliseconds(3),
+                                         stats::DownstreamProtocol::Http2);
+  context_.store_.shard(0).recordRequest(0, 200, std::chrono::milliseconds(3),
+                                         stats::DownstreamProtocol::Http2);
   Response r = get("/metrics");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(r.body.find("courier_requests_total{route=\"chat\",code=\"200\"} 1\n"),
-            std::string::npos);
+  EXPECT_NE(
+      r.body.find("courier_requests_total{route=\"chat\",code=\"200\",protocol=\"http1\"} 1\n"),
+      std::string::npos);
+  EXPECT_NE(
+      r.body.find("courier_requests_total{route=\"chat\",code=\"200\",protocol=\"http2\"} 2\n"),
+      std::string::npos)
+      << r.body.substr(0, 600);
   EXPECT_NE(r.body.find("courier_build_info{version=\"9.9.9\",revision=\"deadbeef\""),
             std::string::npos);
   // Query strings are not part of the path.
@@ -142,6 +151,7 @@ TEST_F(AdminServerTest, Stats) {
   EXPECT_EQ(r.headers["Content-Type"], "application/json");
   EXPECT_EQ(r.body.rfind("{\"uptime_seconds\":", 0), 0u) << r.body;
   EXPECT_NE(r.body.find("{\"name\":\"chat\",\"requests_total\":1,"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"protocols\":{\"http1\":1,\"http2\":0}"), std::string::npos) << r.body;
 }
 
 TEST_F(AdminServerTest, HeadOnGetEndpoint) {

@@ -79,10 +79,42 @@ TEST(Prometheus, OnlySeenCodesAndOtherSlot) {
   store.shard(1).recordRequest(0, 204, microseconds(1));
   store.shard(1).recordRequest(0, 999, microseconds(1));
   std::string text = render(store);
-  EXPECT_NE(text.find("courier_requests_total{route=\"r\",code=\"204\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("courier_requests_total{route=\"r\",code=\"other\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("courier_requests_total{route=\"r\",code=\"204\",protocol=\"http1\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("courier_requests_total{route=\"r\",code=\"other\",protocol=\"http1\"} 1\n"),
+            std::string::npos);
   EXPECT_EQ(text.find("code=\"200\""), std::string::npos);
   EXPECT_EQ(text.find("route=\"_no_route_\",code="), std::string::npos);
+  EXPECT_EQ(text.find("protocol=\"http2\""), std::string::npos) << "no HTTP/2 request, no series";
+}
+
+// Each (code, protocol) pair a route saw is its own series, ordered by
+// code then protocol; pairs never seen are not listed.
+TEST(Prometheus, RequestsTotalCarriesDownstreamProtocol) {
+  StatsStore store({"chat"}, {}, 2);
+  store.shard(0).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http1);
+  store.shard(1).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http1);
+  store.shard(0).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http2);
+  store.shard(1).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http2);
+  store.shard(1).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http2);
+  store.shard(0).recordRequest(0, 503, microseconds(1), DownstreamProtocol::Http1);
+  store.shard(1).recordRequest(0, 429, microseconds(1), DownstreamProtocol::Http2);
+  store.shard(0).recordRequest(0, 999, microseconds(1), DownstreamProtocol::Http2);
+  std::string text = render(store);
+  const std::string family =
+      "# HELP courier_requests_total Requests answered, by route, status code and downstream "
+      "protocol.\n"
+      "# TYPE courier_requests_total counter\n"
+      "courier_requests_total{route=\"chat\",code=\"200\",protocol=\"http1\"} 2\n"
+      "courier_requests_total{route=\"chat\",code=\"200\",protocol=\"http2\"} 3\n"
+      "courier_requests_total{route=\"chat\",code=\"429\",protocol=\"http2\"} 1\n"
+      "courier_requests_total{route=\"chat\",code=\"503\",protocol=\"http1\"} 1\n"
+      "courier_requests_total{route=\"chat\",code=\"other\",protocol=\"http2\"} 1\n"
+      "# HELP courier_request_duration_seconds ";
+  EXPECT_EQ(text.rfind(family, 0), 0u) << text.substr(0, 800);
+  // The histogram is per route only: both protocols in one series.
+  EXPECT_NE(text.find("courier_request_duration_seconds_count{route=\"chat\"} 8\n"),
+            std::string::npos);
 }
 
 TEST(Prometheus, LabelValuesAreEscaped) {
@@ -93,7 +125,8 @@ TEST(Prometheus, LabelValuesAreEscaped) {
   StatsStore store({"we\"ird\\route\n"}, {"c\"1"}, 1);
   store.shard(0).recordRequest(0, 200, microseconds(1));
   std::string text = render(store, {"1\"x", "", ""});
-  EXPECT_NE(text.find("courier_requests_total{route=\"we\\\"ird\\\\route\\n\",code=\"200\"} 1\n"),
+  EXPECT_NE(text.find("courier_requests_total{route=\"we\\\"ird\\\\route\\n\",code=\"200\","
+                      "protocol=\"http1\"} 1\n"),
             std::string::npos);
   EXPECT_NE(text.find("cluster=\"c\\\"1\""), std::string::npos);
   EXPECT_NE(text.find("courier_build_info{version=\"1\\\"x\",revision=\"\",compiler=\"\"} 1\n"),
@@ -127,7 +160,9 @@ TEST(Prometheus, PromtoolAcceptsExposition) {
   for (unsigned w = 0; w < 2; ++w) {
     for (int i = 0; i < 100; ++i) {
       size_t route = static_cast<size_t>(i) % 3;
-      store.shard(w).recordRequest(route, i % 10 ? 200 : 502, microseconds(i * 997));
+      store.shard(w).recordRequest(
+          route, i % 10 ? 200 : 502, microseconds(i * 997),
+          (i / 3) % 2 ? DownstreamProtocol::Http2 : DownstreamProtocol::Http1);
       store.shard(w).recordFirstByte(route, microseconds(i * 301));
       store.shard(w).recordUpstream(i & 1, microseconds(i * 503));
     }

@@ -35,11 +35,11 @@ TEST(StatsJson, ExactBodyForSnapshot) {
             "{\"uptime_seconds\":10,\"window_seconds\":10,\"active_connections\":1,"
             "\"connections_total\":1,\"routes\":["
             "{\"name\":\"chat\",\"requests_total\":101,\"active_requests\":0,\"rate\":10.1,"
-            "\"codes\":{\"200\":100,\"503\":1},"
+            "\"codes\":{\"200\":100,\"503\":1},\"protocols\":{\"http1\":101,\"http2\":0},"
             "\"latency_seconds\":{\"p50\":0.0175,\"p95\":0.02425,\"p99\":0.02485},"
             "\"first_byte_seconds\":{\"p50\":null,\"p95\":null,\"p99\":null}},"
             "{\"name\":\"_no_route_\",\"requests_total\":0,\"active_requests\":0,\"rate\":0,"
-            "\"codes\":{},"
+            "\"codes\":{},\"protocols\":{\"http1\":0,\"http2\":0},"
             "\"latency_seconds\":{\"p50\":null,\"p95\":null,\"p99\":null},"
             "\"first_byte_seconds\":{\"p50\":null,\"p95\":null,\"p99\":null}}],"
             "\"clusters\":[{\"name\":\"agent\",\"requests_total\":2,\"connect_failures\":1,"
@@ -49,6 +49,22 @@ TEST(StatsJson, ExactBodyForSnapshot) {
             "\"bad_request\":0,\"payload_too_large\":0,\"headers_too_large\":0,"
             "\"request_timeout\":0,\"not_implemented\":0,\"internal\":0},"
             "\"config_reloads\":{\"success\":0,\"failure\":0}}");
+}
+
+// "codes" stays the sum over protocols (as before protocols were counted);
+// "protocols" splits the same requests by what the client spoke.
+TEST(StatsJson, CodesSumProtocolsAndProtocolsSplitThem) {
+  StatsStore store({"chat"}, {}, 2);
+  store.shard(0).recordRequest(0, 200, milliseconds(1), DownstreamProtocol::Http1);
+  store.shard(1).recordRequest(0, 200, milliseconds(1), DownstreamProtocol::Http2);
+  store.shard(1).recordRequest(0, 200, milliseconds(1), DownstreamProtocol::Http2);
+  store.shard(0).recordRequest(0, 503, milliseconds(1), DownstreamProtocol::Http2);
+  std::string json = renderStatsJson(store.snapshot(), nullptr, 1.0, 1.0);
+  EXPECT_NE(json.find("{\"name\":\"chat\",\"requests_total\":4,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"codes\":{\"200\":3,\"503\":1},\"protocols\":{\"http1\":1,\"http2\":3},"
+                      "\"latency_seconds\":"),
+            std::string::npos)
+      << json;
 }
 
 TEST(StatsJson, WindowUsesDeltaSincePreviousCall) {

@@ -47,12 +47,12 @@ TEST(StatsStore, ShardsMerge) {
 
   StatsSnapshot s = store.snapshot();
   ASSERT_EQ(s.routes.size(), 3u);
-  EXPECT_EQ(s.routes[0].by_status[statusSlot(200)], 2u);
-  EXPECT_EQ(s.routes[0].by_status[statusSlot(404)], 1u);
+  EXPECT_EQ(s.routes[0].by_status[0][statusSlot(200)], 2u);
+  EXPECT_EQ(s.routes[0].by_status[0][statusSlot(404)], 1u);
   EXPECT_EQ(s.routes[0].requests(), 3u);
   EXPECT_EQ(s.routes[0].duration.sum_us, 6'000u);
   EXPECT_EQ(s.routes[0].first_byte.count(), 1u);
-  EXPECT_EQ(s.routes[1].by_status[statusSlot(503)], 1u);
+  EXPECT_EQ(s.routes[1].by_status[0][statusSlot(503)], 1u);
   EXPECT_EQ(s.routes[1].active, 1);
   EXPECT_EQ(s.routes[2].name, "_no_route_");
   EXPECT_EQ(s.routes[2].requests(), 1u);
@@ -67,6 +67,68 @@ TEST(StatsStore, ShardsMerge) {
   EXPECT_EQ(s.local_replies[0], 1u);
   EXPECT_EQ(s.reloads_failed, 1u);
   EXPECT_EQ(s.reloads_ok, 0u);
+}
+
+// Each worker counts the protocol its client spoke; the snapshot sums the
+// workers per protocol and per code, and the two views agree.
+TEST(StatsStore, ShardsMergePerProtocol) {
+  StatsStore store({"a"}, {}, 3);
+  store.shard(0).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http1);
+  store.shard(1).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http1);
+  store.shard(2).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http2);
+  store.shard(0).recordRequest(0, 200, microseconds(1), DownstreamProtocol::Http2);
+  store.shard(1).recordRequest(0, 503, microseconds(1), DownstreamProtocol::Http2);
+  store.shard(2).recordRequest(0, 404, microseconds(1));  // the default: HTTP/1
+  store.shard(2).recordRequest(store.noRouteIndex(), 404, microseconds(1),
+                               DownstreamProtocol::Http2);
+
+  StatsSnapshot s = store.snapshot();
+  constexpr size_t h1 = static_cast<size_t>(DownstreamProtocol::Http1);
+  constexpr size_t h2 = static_cast<size_t>(DownstreamProtocol::Http2);
+  const RouteTotals& a = s.routes[0];
+  EXPECT_EQ(a.by_status[h1][statusSlot(200)], 2u);
+  EXPECT_EQ(a.by_status[h2][statusSlot(200)], 2u);
+  EXPECT_EQ(a.by_status[h1][statusSlot(503)], 0u);
+  EXPECT_EQ(a.by_status[h2][statusSlot(503)], 1u);
+  EXPECT_EQ(a.by_status[h1][statusSlot(404)], 1u);
+  EXPECT_EQ(a.statusCount(statusSlot(200)), 4u);
+  EXPECT_EQ(a.statusCount(statusSlot(503)), 1u);
+  EXPECT_EQ(a.protocolCount(DownstreamProtocol::Http1), 3u);
+  EXPECT_EQ(a.protocolCount(DownstreamProtocol::Http2), 3u);
+  EXPECT_EQ(a.protocolCount(DownstreamProtocol::Http1) + a.protocolCount(DownstreamProtocol::Http2),
+            a.requests());
+  const RouteTotals& none = s.routes[1];
+  EXPECT_EQ(none.by_status[h2][statusSlot(404)], 1u);
+  EXPECT_EQ(none.protocolCount(DownstreamProtocol::Http1), 0u);
+}
+
+// A reload carries the per-protocol counts of a route by name.
+TEST(StatsStore, ReloadCarriesProtocolCounts) {
+  auto v1 =
+      std::make_shared<StatsStore>(std::vector<std::string>{"a"}, std::vector<std::string>{}, 2);
+  v1->shard(0).recordRequest(0, 200, milliseconds(1), DownstreamProtocol::Http2);
+  v1->shard(1).recordRequest(0, 200, milliseconds(1), DownstreamProtocol::Http1);
+  auto v2 = std::make_shared<StatsStore>(std::vector<std::string>{"new", "a"},
+                                         std::vector<std::string>{}, 2);
+  v2->inheritFrom(v1);
+  v2->shard(0).recordRequest(1, 200, milliseconds(1), DownstreamProtocol::Http2);
+  StatsSnapshot s = v2->snapshot();  // v1 still held: merged live
+  EXPECT_EQ(s.routes[1].protocolCount(DownstreamProtocol::Http2), 2u);
+  EXPECT_EQ(s.routes[1].protocolCount(DownstreamProtocol::Http1), 1u);
+  v1.reset();
+  v2->snapshot();  // folds v1 into the carried totals
+  s = v2->snapshot();
+  EXPECT_EQ(s.routes[1].protocolCount(DownstreamProtocol::Http2), 2u);
+  EXPECT_EQ(s.routes[1].protocolCount(DownstreamProtocol::Http1), 1u);
+  EXPECT_EQ(s.routes[0].protocolCount(DownstreamProtocol::Http2), 0u);
+}
+
+TEST(StatsStore, DownstreamProtocolFromHttpMajor) {
+  EXPECT_EQ(downstreamProtocol(1), DownstreamProtocol::Http1);
+  EXPECT_EQ(downstreamProtocol(2), DownstreamProtocol::Http2);
+  EXPECT_EQ(downstreamProtocol(0), DownstreamProtocol::Http1);  // HTTP/1.0 reports major 1 too
+  EXPECT_EQ(kDownstreamProtocolNames[static_cast<size_t>(DownstreamProtocol::Http1)], "http1");
+  EXPECT_EQ(kDownstreamProtocolNames[static_cast<size_t>(DownstreamProtocol::Http2)], "http2");
 }
 
 TEST(StatsStore, OddStatusCodesShareOneSlot) {
@@ -127,7 +189,7 @@ TEST(StatsStore, ReloadCarriesTotalsByName) {
   s = v2->snapshot();
   EXPECT_TRUE(weak.expired());  // folded and released
   EXPECT_EQ(s.routes[1].requests(), 3u);
-  EXPECT_EQ(s.routes[1].by_status[statusSlot(201)], 1u);
+  EXPECT_EQ(s.routes[1].by_status[0][statusSlot(201)], 1u);
   EXPECT_EQ(s.active_connections, 1);
   EXPECT_EQ(v2->snapshot().routes[1].requests(), 3u);
 
@@ -154,7 +216,8 @@ TEST(StatsStore, ConcurrentWritersAndReader) {
     for (int i = 0; i < kPerThread; ++i) {
       shard.connectionOpened();
       shard.requestStarted(i & 1);
-      shard.recordRequest(i & 1, i % 7 == 0 ? 503 : 200, microseconds(i % 5000));
+      shard.recordRequest(i & 1, i % 7 == 0 ? 503 : 200, microseconds(i % 5000),
+                          i % 3 == 0 ? DownstreamProtocol::Http2 : DownstreamProtocol::Http1);
       shard.recordUpstream(0, microseconds(100));
       shard.recordCache(i & 1, CacheLayer::Memory, CacheResult::Hit);
       shard.requestFinished(i & 1);
@@ -180,8 +243,12 @@ TEST(StatsStore, ConcurrentWritersAndReader) {
   StatsSnapshot s = store.snapshot();
   EXPECT_EQ(s.routes[0].requests() + s.routes[1].requests(), 2u * kPerThread);
   EXPECT_EQ(s.routes[0].requests(), uint64_t{kPerThread});
-  uint64_t errors = s.routes[0].by_status[statusSlot(503)] + s.routes[1].by_status[statusSlot(503)];
+  uint64_t errors =
+      s.routes[0].statusCount(statusSlot(503)) + s.routes[1].statusCount(statusSlot(503));
   EXPECT_EQ(errors, 2u * ((kPerThread + 6) / 7));
+  uint64_t h2 = s.routes[0].protocolCount(DownstreamProtocol::Http2) +
+                s.routes[1].protocolCount(DownstreamProtocol::Http2);
+  EXPECT_EQ(h2, 2u * ((kPerThread + 2) / 3));
   EXPECT_EQ(s.clusters[0].requests, 2u * kPerThread);
   EXPECT_EQ(s.routes[0].cacheCount(CacheLayer::Memory, CacheResult::Hit) +
                 s.routes[1].cacheCount(CacheLayer::Memory, CacheResult::Hit),
