@@ -61,6 +61,8 @@ void ServerStream::startRequest(bool end_stream) {
   request_ended_ = end_stream;
   WorkerContext& ctx = connection_.context();
   active_ = std::make_unique<http::ActiveStream>(ctx, *this, *this, connection_.peerIp());
+  // Known before the request is: rejected requests count as HTTP/2 too.
+  active_->streamInfo().downstream_http_major = 2;
   if (oversize_) {
     active_->onProtocolError(431, "headers_too_large", "request headers over max_header_bytes");
     return;
