@@ -1,7 +1,9 @@
 #include "proxy/http/active_stream.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <cstring>
 
 #include "proxy/common/log.h"
 #include "proxy/http/client_address.h"
@@ -22,20 +24,29 @@ bool acceptableRequestId(std::string_view id) {
   return true;
 }
 
-// A random (version 4) UUID, formatted by hand: snprintf showed in profiles.
-std::string newRequestId(FastRandom& rng) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  uint64_t hi = rng.next(), lo = rng.next();
-  hi = (hi & ~0xf000ull) | 0x4000ull;        // version 4
-  lo = (lo & ~(3ull << 62)) | (2ull << 62);  // RFC 4122 variant
-  std::string id(36, '-');
-  int pos = 0;
-  for (int nibble = 0; nibble < 32; ++nibble) {
-    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
-    uint64_t word = nibble < 16 ? hi : lo;
-    id[pos++] = kHex[(word >> (60 - 4 * (nibble % 16))) & 15];
+// A random (version 4) UUID, written into `out`, formatted a byte at a
+// time from a table: snprintf, then a nibble loop, showed in profiles.
+std::string_view newRequestId(FastRandom& rng, char (&out)[36]) {
+  static constexpr auto kHexPairs = [] {
+    std::array<char, 512> t{};
+    constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 0; i < 256; ++i) {
+      t[2 * i] = kHex[i >> 4];
+      t[2 * i + 1] = kHex[i & 15];
+    }
+    return t;
+  }();
+  uint64_t words[2] = {rng.next(), rng.next()};
+  words[0] = (words[0] & ~0xf000ull) | 0x4000ull;        // version 4
+  words[1] = (words[1] & ~(3ull << 62)) | (2ull << 62);  // RFC 4122 variant
+  char* p = out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+    unsigned byte = (words[i / 8] >> (56 - 8 * (i % 8))) & 0xff;
+    std::memcpy(p, &kHexPairs[2 * byte], 2);
+    p += 2;
   }
-  return id;
+  return {out, sizeof out};
 }
 
 }  // namespace
@@ -65,7 +76,7 @@ void ActiveStream::setForwardingHeaders() {
     info_.request_id = *id;
   } else {
     if (id) h.remove("x-request-id");
-    info_.request_id = newRequestId(ctx_.rng);
+    info_.request_id = newRequestId(ctx_.rng, info_.request_id_storage);
     h.addView("x-request-id", info_.request_id);
   }
   // Before our own hop is appended: that one is the peer, not a claim.
@@ -176,7 +187,8 @@ void ActiveStream::sendLocalReply(int status, std::string_view error, std::strin
 }
 
 void ActiveStream::writeLocalReply(int status, std::string_view error, std::string_view message) {
-  if (info_.request_id.empty()) info_.request_id = newRequestId(ctx_.rng);  // unparsed request
+  if (info_.request_id.empty())  // unparsed request
+    info_.request_id = newRequestId(ctx_.rng, info_.request_id_storage);
   Buffer body;
   body.add(localReplyBody(error, message, info_.request_id));
   response_headers_ = localReplyHeaders(status, body.length());

@@ -59,7 +59,14 @@ enum class FilterTrailersStatus { Continue, StopIteration };
 
 // Facts about a stream that filters and the access log read.
 struct StreamInfo {
-  std::string request_id;          // x-request-id (kept if the client sent one)
+  StreamInfo() = default;
+  StreamInfo(const StreamInfo&) = delete;  // request_id may point into it
+  StreamInfo& operator=(const StreamInfo&) = delete;
+
+  // x-request-id: the client's (a view into the request head) or one made
+  // by courier (a view into request_id_storage; no allocation per request).
+  std::string_view request_id;
+  char request_id_storage[36];
   std::string downstream_address;  // peer IP as text
   // Set only when [server] trusted_proxies is: the right-most untrusted
   // x-forwarded-for hop if the peer is trusted, else the peer.

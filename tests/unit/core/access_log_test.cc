@@ -196,7 +196,8 @@ TEST_F(AccessLogTest, WritesAreWholeLinesWithinPipeBuf) {
   {
     AccessLog log(base_, config::AccessLogConfig{}, sp[0]);
     for (int i = 0; i < 120; ++i) {
-      info_.request_id = "rid-" + std::to_string(i);
+      std::string id = "rid-" + std::to_string(i);  // request_id is a view
+      info_.request_id = id;
       info_.details = i == 60 ? long_details : std::string(static_cast<size_t>(i % 7) * 40, 'x');
       log.log(&request_, info_);
     }
