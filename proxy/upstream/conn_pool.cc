@@ -70,7 +70,7 @@ PendingConnect* ConnPool::newConnection(PoolCallbacks& callbacks) {
   if (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
-    connection->idle_slot = idle_.end();
+    connection->idle = false;
     callbacks.onPoolReady(std::move(connection));
     return nullptr;
   }
@@ -97,7 +97,13 @@ void ConnPool::finishPending(PendingConnect* pending) {
 }
 
 void ConnPool::destroy(std::unique_ptr<UpstreamConnection> connection) {
-  if (connection) dispatcher_.deferredDelete(std::move(connection));
+  if (!connection) return;
+  // Silent until the deferred delete: a reply arriving meanwhile must not
+  // reach a requester that let go of it.
+  connection->setHandler(nullptr);
+  connection->idle = false;
+  connection->socket().setReadEnabled(false);
+  dispatcher_.deferredDelete(std::move(connection));
 }
 
 void ConnPool::release(std::unique_ptr<UpstreamConnection> connection) {
@@ -109,23 +115,25 @@ void ConnPool::release(std::unique_ptr<UpstreamConnection> connection) {
   UpstreamConnection* c = connection.get();
   idle_.push_back(std::move(connection));
   c->idle_slot = std::prev(idle_.end());
+  c->idle = true;
   if (!sweep_timer_.armed()) sweep_timer_.arm(std::chrono::milliseconds(1000));
 }
 
 void ConnPool::onIdleActivity(UpstreamConnection* connection) {
   // Data or an event on an idle connection: the peer closed it, or sent
   // something unasked. Either way it cannot carry a request.
+  if (!connection->idle) return;  // in use, or already on its way out
   auto it = connection->idle_slot;
-  if (it == idle_.end() || it->get() != connection) return;  // not idle (any more)
-  destroy(std::move(*it));
+  auto owned = std::move(*it);
   idle_.erase(it);
-  connection->idle_slot = idle_.end();
+  destroy(std::move(owned));
 }
 
 void ConnPool::sweepIdle() {
   // Oldest first: the list is in release order, so stop at the first fresh one.
   auto now = std::chrono::steady_clock::now();
   while (!idle_.empty() && now - idle_.front()->idleSince() >= cluster_.idle_timeout) {
+    idle_.front()->idle = false;
     idle_.pop_front();
   }
   if (!idle_.empty()) sweep_timer_.arm(std::chrono::milliseconds(1000));

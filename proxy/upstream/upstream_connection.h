@@ -47,9 +47,11 @@ class UpstreamConnection : public event::DeferredDeletable, private event::Strea
   void countRequest() { ++requests_; }
   void setIdleSince(std::chrono::steady_clock::time_point t) { idle_since_ = t; }
   std::chrono::steady_clock::time_point idleSince() const { return idle_since_; }
-  // Where the pool keeps this connection while idle (O(1) removal).
+  // Where the pool keeps this connection while idle (O(1) removal);
+  // meaningful only while `idle` is set.
   using IdleList = std::list<std::unique_ptr<UpstreamConnection>>;
   IdleList::iterator idle_slot;
+  bool idle = false;
 
  private:
   void onSocketReadable() override;
