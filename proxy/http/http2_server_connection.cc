@@ -105,17 +105,23 @@ void ServerConnection::onRead() {
   receiving_ = true;
   int rv = receive(session_.get(), input);
   receiving_ = false;
-  if (rv != 0 && !terminated_) {
-    LOG_DEBUG("http2 connection from %s: %s", peer_ip_.c_str(), nghttp2_strerror(rv));
-    // nghttp2 queued a GOAWAY for protocol errors; for a bad preface there
-    // is nothing to say.
-    terminated_ = true;
-    if (rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC) {
-      owner_.closeNow();
-      return;
-    }
+  if (rv == 0) {
+    sendPending();
+    return;
   }
+  LOG_DEBUG("http2 connection from %s: %s", peer_ip_.c_str(), nghttp2_strerror(rv));
+  if (rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC) {  // not HTTP/2 after all: nothing to say
+    owner_.closeNow();
+    return;
+  }
+  // nghttp2 queues a GOAWAY for protocol errors it reports; for others
+  // (too many CONTINUATIONs, a flood of ACKs the client does not read, a
+  // failed callback) it queues nothing, so say it here. Either way the
+  // connection ends once that is written.
+  bool calm = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
+  terminate(calm ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR, nghttp2_strerror(rv));
   sendPending();
+  owner_.closeAfterFlush();
 }
 
 void ServerConnection::onDrained() {
