@@ -36,11 +36,22 @@ FilterHeadersStatus RouterFilter::decodeHeaders(RequestHeaders& headers, bool en
 }
 
 void RouterFilter::connect() {
+  if (gen_.clusters.isH2(route_.cluster_index)) return connectH2();
   pool_ = &gen_.clusters.pickPool(route_.cluster_index);
   pool_->requestStarted();
   in_flight_counted_ = true;
   callbacks_->streamInfo().upstream_address = pool_->endpoint().text;
   pending_ = pool_->newConnection(*this);
+}
+
+void RouterFilter::connectH2() {
+  upstream::H2ConnPool& pool = gen_.clusters.pickH2Pool(route_.cluster_index);
+  callbacks_->streamInfo().upstream_address = pool.endpoint().text;
+  if (!h2_) {
+    h2_ = std::make_unique<RouterH2Upstream>(*this);
+    if (upstream_paused_) h2_->setResponseReadEnabled(false);
+  }
+  h2_->start(pool, *request_, !request_had_body_);
 }
 
 FilterDataStatus RouterFilter::decodeData(Buffer& data, bool end_stream) {
@@ -49,6 +60,8 @@ FilterDataStatus RouterFilter::decodeData(Buffer& data, bool end_stream) {
     // The exchange ended early (an upstream answer or failure before the
     // upload finished): the rest of the body has nowhere to go.
     data.clear();
+  } else if (h2_) {
+    h2_->encodeData(data, end_stream);
   } else if (codec_) {
     codec_->encodeData(data, end_stream);
     checkUpstreamWriteWatermark();
@@ -66,6 +79,8 @@ FilterTrailersStatus RouterFilter::decodeTrailers(HeaderMap& trailers) {
   request_end_ = true;
   if (finished_) {
     // as in decodeData
+  } else if (h2_) {
+    h2_->encodeTrailers(trailers);
   } else if (codec_) {
     codec_->encodeTrailers(trailers);
     checkUpstreamWriteWatermark();
@@ -173,6 +188,38 @@ void RouterFilter::onResponseError(std::string_view reason) {
                  "upstream_malformed_response");
 }
 
+void RouterFilter::onUpstreamFailure(UpstreamFailure failure, std::string_view details) {
+  LOG_DEBUG("upstream h2 request failed: %.*s", static_cast<int>(details.size()), details.data());
+  switch (failure) {
+    case UpstreamFailure::ConnectFailure:
+    case UpstreamFailure::ConnectTimeout:
+      stats::upstreamConnectFailure(gen_, route_.cluster_index);
+      return upstreamFailed(503, "upstream_unavailable", "the upstream service is unreachable",
+                            failure == UpstreamFailure::ConnectTimeout
+                                ? "upstream_connect_timeout"
+                                : "upstream_connect_failure");
+    case UpstreamFailure::Refused:
+      if (!response_started_ && !retried_ && !request_had_body_ && !finished_) {
+        // The origin did not process it (e.g. it was going away): once more.
+        retried_ = true;
+        return connectH2();
+      }
+      return upstreamFailed(503, "upstream_unavailable", "the upstream refused the request",
+                            "upstream_refused_stream");
+    case UpstreamFailure::Reset:
+      return upstreamFailed(502, "bad_gateway", "the upstream reset the request", "upstream_reset");
+    case UpstreamFailure::BadResponse:
+      return upstreamFailed(502, "bad_gateway", "the upstream sent a malformed response",
+                            "upstream_malformed_response");
+  }
+}
+
+void RouterFilter::onRequestBodyReadEnabled(bool enabled) {
+  if (finished_ || downstream_paused_ == !enabled) return;
+  downstream_paused_ = !enabled;
+  callbacks_->setDownstreamReadEnabled(enabled);
+}
+
 void RouterFilter::onTimeout() {
   upstreamFailed(504, "upstream_timeout", "the upstream did not answer in time",
                  "upstream_timeout");
@@ -204,6 +251,7 @@ void RouterFilter::finishExchange() {
 }
 
 void RouterFilter::releaseConnection(bool reuse) {
+  if (h2_) h2_->release();
   if (in_flight_counted_) {
     pool_->requestFinished();
     in_flight_counted_ = false;
@@ -219,6 +267,7 @@ void RouterFilter::releaseConnection(bool reuse) {
 
 void RouterFilter::onDownstreamWatermark(bool above_high) {
   upstream_paused_ = above_high;
+  if (h2_) h2_->setResponseReadEnabled(!above_high);
   if (!connection_) return;
   connection_->socket().setReadEnabled(!above_high);
 }

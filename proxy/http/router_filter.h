@@ -7,6 +7,11 @@
 // request without a body that fails on a reused keep-alive connection before
 // any response byte is retried once on a fresh connection (the peer closed
 // the idle connection as we used it; nothing reached the origin's handler).
+//
+// h2c clusters go through RouterH2Upstream (one stream on a multiplexed
+// connection) with the same errors and back-pressure; there a request
+// without a body whose stream the origin refused (REFUSED_STREAM, or above
+// a GOAWAY's last stream id) is retried once.
 #pragma once
 
 #include <chrono>
@@ -16,6 +21,7 @@
 #include "proxy/event/timer.h"
 #include "proxy/http/filter.h"
 #include "proxy/http/http1_client_codec.h"
+#include "proxy/http/router_h2_upstream.h"
 #include "proxy/server/worker_context.h"
 #include "proxy/upstream/conn_pool.h"
 
@@ -24,7 +30,8 @@ namespace courier::http {
 class RouterFilter : public StreamFilter,
                      public upstream::PoolCallbacks,
                      public upstream::UpstreamConnectionHandler,
-                     public http1::ClientCodecCallbacks {
+                     public http1::ClientCodecCallbacks,
+                     public RouterH2Callbacks {
  public:
   RouterFilter(WorkerContext& ctx, Generation& generation, const config::RouteConfig& route);
   ~RouterFilter() override;
@@ -44,14 +51,18 @@ class RouterFilter : public StreamFilter,
   void onUpstreamReadable() override;
   void onUpstreamDrained() override;
   void onUpstreamClosed(const std::string& error) override;
-  // http1::ClientCodecCallbacks
+  // http1::ClientCodecCallbacks and RouterH2Callbacks
   void onResponseHeaders(std::unique_ptr<ResponseHeaders> headers, bool end_stream) override;
   void onResponseData(Buffer& data, bool end_stream) override;
   void onResponseTrailers(std::unique_ptr<HeaderMap> trailers) override;
   void onResponseError(std::string_view reason) override;
+  // RouterH2Callbacks
+  void onUpstreamFailure(UpstreamFailure failure, std::string_view details) override;
+  void onRequestBodyReadEnabled(bool enabled) override;
 
  private:
   void connect();
+  void connectH2();
   void sendRequest();
   void checkUpstreamWriteWatermark();
   void onTimeout();
@@ -68,7 +79,8 @@ class RouterFilter : public StreamFilter,
   upstream::PendingConnect* pending_ = nullptr;
   std::unique_ptr<upstream::UpstreamConnection> connection_;
   std::unique_ptr<http1::Http1ClientCodec> codec_;
-  Buffer pending_body_;  // request bytes that arrived before the connection
+  std::unique_ptr<RouterH2Upstream> h2_;  // h2c clusters, instead of connection_ and codec_
+  Buffer pending_body_;                   // request bytes that arrived before the connection
   HeaderMap* pending_trailers_ = nullptr;
   event::Timer timeout_;
   std::chrono::steady_clock::time_point upstream_start_;
