@@ -70,6 +70,7 @@ void ServerStream::startRequest(bool end_stream) {
   std::string error;
   auto request = request_->finish(error);
   request_.reset();
+  head_request_ = request && request->method == "HEAD";
   if (!request) {
     active_->onProtocolError(400, "bad_request", error);
     return;
@@ -142,7 +143,9 @@ void ServerStream::encodeHeaders(const http::ResponseHeaders& headers, bool end_
     return;
   }
   response_started_ = true;
-  if (end_stream) {
+  // A response to HEAD has no body, whoever made it (courier's own JSON
+  // errors come with one): HEADERS end the stream, the rest is dropped.
+  if (end_stream || head_request_) {
     response_ended_ = true;
     nghttp2_submit_response(connection_.session(), id_, nva.data(), nva.size(), nullptr);
     return;
@@ -154,7 +157,7 @@ void ServerStream::encodeHeaders(const http::ResponseHeaders& headers, bool end_
 }
 
 void ServerStream::encodeData(Buffer& data, bool end_stream) {
-  if (closed_) {
+  if (closed_ || head_request_) {
     data.clear();
     return;
   }
@@ -165,7 +168,7 @@ void ServerStream::encodeData(Buffer& data, bool end_stream) {
 }
 
 void ServerStream::encodeTrailers(const http::HeaderMap& trailers) {
-  if (closed_) return;
+  if (closed_ || head_request_) return;
   response_ended_ = true;
   // A copy: the chain's trailers may go before nghttp2 asks for them.
   auto copy = std::make_unique<http::HeaderMap>();

@@ -86,6 +86,7 @@ class ServerStream : public event::DeferredDeletable,
   event::Timer resume_timer_;  // delivers held_ on the next loop turn
   OutboundBody body_;
   bool oversize_ = false;
+  bool head_request_ = false;
   bool held_end_ = false;
   bool request_ended_ = false;
   bool read_paused_ = false;
