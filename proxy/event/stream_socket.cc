@@ -138,6 +138,7 @@ void StreamSocket::scheduleWrite() {
 void StreamSocket::flush() {
   scheduled_ = false;
   if (failed_ || connecting_) return;
+  if (coalesce_writes_) handler_->onSocketFlush();
   while (evbuffer_get_length(output_) > 0) {
     int written = evbuffer_write(output_, fd_);
     if (written < 0) {

@@ -31,6 +31,9 @@ class StreamSocketHandler {
   virtual void onSocketConnected() {}
   // The output drained to the watermark set with notifyWhenDrained().
   virtual void onSocketDrained() {}
+  // Sockets with coalesceWrites: the queued output is about to be written;
+  // the last chance to add to it in this loop turn.
+  virtual void onSocketFlush() {}
 };
 
 class StreamSocket {

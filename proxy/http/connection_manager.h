@@ -59,6 +59,9 @@ class ConnectionManager : public event::DeferredDeletable,
   void onSocketReadable() override { onRead(); }
   void onSocketClosed(const std::string& error) override;
   void onSocketDrained() override;
+  void onSocketFlush() override {
+    if (h2_ && !closed_) h2_->onFlush();
+  }
   void onRead();
   void onHeaderTimeout();
   void scheduleDispatch();

@@ -120,7 +120,7 @@ void ServerConnection::onRead() {
   // connection ends once that is written.
   bool calm = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
   terminate(calm ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR, nghttp2_strerror(rv));
-  sendPending();
+  sendNow();
   owner_.closeAfterFlush();
 }
 
@@ -128,14 +128,14 @@ void ServerConnection::onDrained() {
   sendPending();
 }
 
-void ServerConnection::sendPending() {
+void ServerConnection::sendNow() {
   // Not from inside nghttp2's own callbacks: onRead sends after receiving.
   if (closed_ || sending_ || receiving_) return;
   sending_ = true;
   int rv = nghttp2_session_send(session_.get());
   sending_ = false;
   if (closed_) return;
-  socket_.scheduleWrite();
+  if (!flushing_) socket_.scheduleWrite();  // in onFlush the socket writes next
   if (rv != 0) {
     LOG_DEBUG("http2 send to %s: %s", peer_ip_.c_str(), nghttp2_strerror(rv));
     owner_.closeNow();
@@ -161,7 +161,7 @@ void ServerConnection::streamClosed(ServerStream* stream) {
   ctx_.dispatcher->deferredDelete(std::move(owned));
   if (--open_streams_ == 0) {
     if (draining_) {
-      sendPending();
+      sendPending();  // after the stream's last frames, in onFlush
       owner_.closeAfterFlush();
     } else {
       idle_timer_.arm(ctx_.dispatcher->commonTimeout(server_.idle_timeout));
@@ -186,7 +186,7 @@ void ServerConnection::drain() {
   // No new streams will come; the session wants no more reads once the
   // open ones are done.
   if (open_streams_ == 0) {
-    sendPending();
+    sendNow();
     owner_.closeAfterFlush();
     return;
   }
@@ -200,7 +200,7 @@ void ServerConnection::onIdleTimeout() {
   nghttp2_submit_goaway(session_.get(), NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_.get()), NGHTTP2_NO_ERROR,
                         nullptr, 0);
-  sendPending();
+  sendNow();
   owner_.closeAfterFlush();
 }
 
@@ -208,7 +208,7 @@ void ServerConnection::onHeaderTimeout() {
   // A header block began and did not end in time: nothing else may be
   // sent meanwhile (RFC 9113 §6.10), so the connection is stuck.
   terminate(NGHTTP2_PROTOCOL_ERROR, "header block did not end within header_timeout");
-  sendPending();
+  sendNow();
   owner_.closeAfterFlush();
 }
 

@@ -69,9 +69,19 @@ class ServerConnection {
   // The connection is going away: every open stream ends as reset.
   void shutdown();
 
+  // The socket is about to write: serialise what the session has queued.
+  void onFlush() {
+    flushing_ = true;
+    sendNow();
+    flushing_ = false;
+  }
+
   // For ServerStream.
   nghttp2_session* session() { return session_.get(); }
-  void sendPending();
+  // Frames were submitted: they are serialised once per loop turn, just
+  // before the socket writes (onFlush), so a response's HEADERS and DATA,
+  // and many streams' frames, go through nghttp2_session_send together.
+  void sendPending() { socket_.scheduleWrite(); }
   WorkerContext& context() { return ctx_; }
   const std::string& peerIp() const { return peer_ip_; }
   size_t maxHeaderBytes() const { return server_.max_header_bytes; }
@@ -91,6 +101,8 @@ class ServerConnection {
   void onIdleTimeout();
   void onHeaderTimeout();
   void closeIfDone();
+  // Serialises queued frames now (not from inside nghttp2's callbacks).
+  void sendNow();
 
   // nghttp2 callbacks (user_data is the connection).
   static ssize_t onSend(nghttp2_session*, const uint8_t* data, size_t length, int, void* self);
@@ -123,6 +135,7 @@ class ServerConnection {
   bool closed_ = false;
   bool sending_ = false;    // inside nghttp2_session_send
   bool receiving_ = false;  // inside nghttp2_session_mem_recv
+  bool flushing_ = false;   // inside onFlush
 };
 
 }  // namespace courier::http2
