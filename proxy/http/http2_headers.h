@@ -27,7 +27,9 @@ namespace courier::http2 {
 class NvList {
  public:
   void reserve(size_t n) { nva_.reserve(n); }
-  void add(std::string_view name, std::string_view value);
+  // `never_index`: HPACK never adds it to the dynamic table (RFC 7541
+  // §6.2.3), for values that do not repeat.
+  void add(std::string_view name, std::string_view value, bool never_index = false);
   const nghttp2_nv* data() const { return nva_.data(); }
   size_t size() const { return nva_.size(); }
   std::string_view name(size_t i) const {

@@ -103,11 +103,10 @@ H2Stream* H2ClientConnection::startStream(const http::RequestHeaders& request, b
   H2Stream* s = stream.get();
   http2::NvList list;
   http2::requestToNv(request, list);
-  std::vector<nghttp2_nv> nva = copiedNv(list);
   nghttp2_data_provider body;
   body.source.ptr = s;
   body.read_callback = &H2Stream::readCallback;
-  int32_t id = nghttp2_submit_request(session_.get(), nullptr, nva.data(), nva.size(),
+  int32_t id = nghttp2_submit_request(session_.get(), nullptr, list.data(), list.size(),
                                       end_stream ? nullptr : &body, s);
   if (id < 0) {
     LOG_DEBUG("upstream h2 stream not started: %s", nghttp2_strerror(id));

@@ -4,15 +4,6 @@
 
 namespace courier::upstream {
 
-std::vector<nghttp2_nv> copiedNv(const http2::NvList& list) {
-  // Without NO_COPY nghttp2 copies the fields when the frame is submitted:
-  // a queued frame may outlive the message it came from (the router can be
-  // gone before the socket drains).
-  std::vector<nghttp2_nv> nva(list.data(), list.data() + list.size());
-  for (auto& nv : nva) nv.flags = NGHTTP2_NV_FLAG_NONE;
-  return nva;
-}
-
 H2Stream::H2Stream(H2ClientConnection& connection, H2StreamCallbacks& callbacks,
                    size_t max_header_bytes)
     : connection_(connection), callbacks_(&callbacks), max_header_bytes_(max_header_bytes) {}
@@ -189,8 +180,7 @@ ssize_t H2Stream::readCallback(nghttp2_session* session, int32_t stream_id, uint
   if (submit_trailers) {
     http2::NvList list;
     http2::trailersToNv(*stream->body_.trailers(), list);
-    std::vector<nghttp2_nv> nva = copiedNv(list);
-    if (nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size()) != 0)
+    if (nghttp2_submit_trailer(session, stream_id, list.data(), list.size()) != 0)
       return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
   return n;

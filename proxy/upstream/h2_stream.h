@@ -36,9 +36,6 @@ namespace courier::upstream {
 
 class H2ClientConnection;
 
-// `list` as nghttp2 fields that nghttp2 copies when a frame is submitted.
-std::vector<nghttp2_nv> copiedNv(const http2::NvList& list);
-
 enum class H2StreamFailure {
   Refused,      // the origin did not process it (REFUSED_STREAM, or above a GOAWAY's last id)
   Reset,        // RST_STREAM from the origin, or the connection ended mid-stream
