@@ -30,7 +30,9 @@ void HeaderMap::adoptStorage(std::unique_ptr<char[]> storage) {
 }
 
 std::string_view HeaderMap::copy(std::string_view bytes) {
-  if (bytes.empty()) return {};
+  // Empty, but never a null pointer: views end up in memcpy/evbuffer_add,
+  // where a null source is undefined even for zero bytes.
+  if (bytes.empty()) return {"", 0};
   if (bytes.size() > arena_left_) {
     size_t n = std::max(kArenaChunk, bytes.size());
     storage_.push_back(std::make_unique_for_overwrite<char[]>(n));

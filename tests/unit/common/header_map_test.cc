@@ -23,6 +23,17 @@ TEST(HeaderMapTest, AddLowerCasesNameAndCopiesBytes) {
   EXPECT_EQ(*h.get("x-custom-header"), "Some Value");
 }
 
+TEST(HeaderMapTest, EmptyValuesNeverHaveANullPointer) {
+  // They reach memcpy and evbuffer_add, where a null source is undefined
+  // even for zero bytes (an empty grpc-message trailer did, under UBSan).
+  HeaderMap h;
+  h.add("grpc-message", "");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_NE(h.fields()[0].value.data(), nullptr);
+  EXPECT_TRUE(h.fields()[0].value.empty());
+  EXPECT_NE(h.copy("").data(), nullptr);
+}
+
 TEST(HeaderMapTest, GetReturnsFirstValueOrNull) {
   HeaderMap h;
   h.add("accept", "a");
