@@ -127,6 +127,49 @@ TEST(ServerConfig, HeaderBytesBounds) {
             "courier.toml:2:18: server.max_body_bytes: a size cannot be negative");
 }
 
+TEST(ServerConfig, Http2KeysAndStreamIdleTimeout) {
+  auto defaults = load("");
+  ASSERT_TRUE(defaults.ok()) << firstError(defaults);
+  EXPECT_EQ((*defaults)->server.stream_idle_timeout, Duration(60'000));
+  EXPECT_EQ((*defaults)->server.http2_max_concurrent_streams, 100u);
+  EXPECT_EQ((*defaults)->server.http2_stream_window, 256u << 10);
+  EXPECT_FALSE((*defaults)->routes[0].stream_idle_timeout);
+
+  auto r = load(
+      "[server]\nstream_idle_timeout = \"5s\"\nhttp2_max_concurrent_streams = 8\n"
+      "http2_stream_window = \"1MiB\"\n");
+  ASSERT_TRUE(r.ok()) << firstError(r);
+  EXPECT_EQ((*r)->server.stream_idle_timeout, Duration(5'000));
+  EXPECT_EQ((*r)->server.http2_max_concurrent_streams, 8u);
+  EXPECT_EQ((*r)->server.http2_stream_window, 1u << 20);
+
+  EXPECT_EQ(firstError(load("[server]\nhttp2_max_concurrent_streams = 0\n")),
+            "courier.toml:2:32: server.http2_max_concurrent_streams: must be between 1 and "
+            "100000, got 0");
+  EXPECT_EQ(firstError(load("[server]\nhttp2_stream_window = 1000\n")),
+            "courier.toml:2:23: server.http2_stream_window: must be at least 16384 bytes, got "
+            "1000");
+  EXPECT_EQ(firstError(load("[server]\nhttp2_stream_window = \"2GiB\"\n")),
+            "courier.toml:2:23: server.http2_stream_window: must be at most 2147483647 bytes, got "
+            "2147483648");
+}
+
+TEST(ServerConfig, RouteStreamIdleTimeoutOverridesTheServers) {
+  auto r = loadConfigString(R"toml(
+[clusters.agent]
+endpoints = ["127.0.0.1:9000"]
+
+[[routes]]
+name = "slow"
+cluster = "agent"
+stream_idle_timeout = "10m"
+)toml",
+                            "courier.toml", filters::registry());
+  ASSERT_TRUE(r.ok()) << firstError(r);
+  ASSERT_TRUE((*r)->routes[0].stream_idle_timeout);
+  EXPECT_EQ(*(*r)->routes[0].stream_idle_timeout, Duration(600'000));
+}
+
 TEST(ServerConfig, AddressErrors) {
   EXPECT_EQ(firstError(load("[server]\nlisten = \"::1:80\"\n")),
             "courier.toml:2:10: server.listen: an IPv6 address needs brackets, like "
