@@ -30,6 +30,7 @@
 # can run side by side. Optional extra config, empty by default (so the
 # default configs are unchanged), read from the environment when called:
 #   COURIER_ROUTE_EXTRA             TOML lines appended to the one [[routes]] table
+#   COURIER_UPSTREAM_PROTOCOL       the cluster's protocol: http1 (default) or h2c
 #   NGINX_HTTP_EXTRA                lines in the http {} block (e.g. limit_req_zone)
 #   NGINX_LOCATION_EXTRA            lines in location / {} (e.g. limit_req)
 #   HAPROXY_FRONTEND_EXTRA          lines in the frontend (e.g. stick-table, http-request)
@@ -162,6 +163,7 @@ access_log = "off"
 
 [clusters.origin]
 endpoints = ["127.0.0.1:$uport"]
+protocol = "${COURIER_UPSTREAM_PROTOCOL:-http1}"
 
 [[routes]]
 name = "all"

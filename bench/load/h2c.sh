@@ -100,32 +100,8 @@ fi
 bench_log "origin: $ORIGIN on 127.0.0.1:$UPSTREAM_PORT (CPU $UPSTREAM_CPU)"
 
 # --- the proxies --------------------------------------------------------------------------
-# courier as in common.sh's bench_start_courier, plus the cluster's protocol.
-start_courier() {
-  local bin=${COURIER:-$ROOT/build/courier} aport
-  [[ -x "$bin" ]] || { echo "courier not found: $bin (set COURIER=)" >&2; return 1; }
-  COURIER_PORT=$(bench_free_port)
-  aport=$(bench_free_port)
-  cat >"$BENCH_TMP/courier.toml" <<EOF
-[server]
-listen = "127.0.0.1:$COURIER_PORT"
-admin = "127.0.0.1:$aport"
-workers = 1
-access_log = "off"
-
-[clusters.origin]
-endpoints = ["127.0.0.1:$UPSTREAM_PORT"]
-protocol = "$UPSTREAM_PROTOCOL"
-
-[[routes]]
-name = "all"
-match = { prefix = "/" }
-cluster = "origin"
-EOF
-  [[ -z "${COURIER_ROUTE_EXTRA:-}" ]] || printf '%s\n' "$COURIER_ROUTE_EXTRA" >>"$BENCH_TMP/courier.toml"
-  bench_start courier "$PROXY_CPU" "$bin" --config "$BENCH_TMP/courier.toml"
-  COURIER_PID=$BENCH_PID
-  bench_wait_http "http://127.0.0.1:$aport/ready" 10 courier "$COURIER_PID"
+start_courier() {  # common.sh's courier, with the cluster speaking the origin's protocol
+  COURIER_UPSTREAM_PROTOCOL=$UPSTREAM_PROTOCOL bench_start_courier "$UPSTREAM_PORT" courier
 }
 
 # nghttpx in its fast plain setup: one worker, no access log (none unless
