@@ -57,12 +57,7 @@ void ConnectionManager::onRead() {
     evbuffer_drain(input, evbuffer_get_length(input));
     return;
   }
-  if (h2_) {
-    h2_->onRead();
-    if (!closed_) socket_.checkReadLimit();
-    return;
-  }
-  if (!sniffed_ && !sniffProtocol(input)) return;
+  if (!sniffed_ && !sniffProtocol(input)) return;  // may switch to HTTP/2
   if (h2_) {
     h2_->onRead();
     if (!closed_) socket_.checkReadLimit();

@@ -220,7 +220,7 @@ void ServerConnection::shutdown() {
   // nghttp2 says nothing of streams when the session goes: end them here.
   while (!streams_.empty()) {
     ServerStream* stream = streams_.front().get();
-    stream->onClose(NGHTTP2_CANCEL);
+    stream->onClose();
     auto owned = std::move(streams_.front());
     streams_.pop_front();
     ctx_.dispatcher->deferredDelete(std::move(owned));
@@ -331,12 +331,12 @@ int ServerConnection::onFrameSend(nghttp2_session* session, const nghttp2_frame*
   return 0;
 }
 
-int ServerConnection::onStreamClose(nghttp2_session* session, int32_t stream_id,
-                                    uint32_t error_code, void* p) {
+int ServerConnection::onStreamClose(nghttp2_session* session, int32_t stream_id, uint32_t,
+                                    void* p) {
   ServerStream* stream = streamOf(session, stream_id);
   if (!stream) return 0;
   nghttp2_session_set_stream_user_data(session, stream_id, nullptr);
-  stream->onClose(error_code);
+  stream->onClose();
   self(p).streamClosed(stream);
   return 0;
 }

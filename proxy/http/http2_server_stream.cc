@@ -89,10 +89,11 @@ void ServerStream::onData(const uint8_t* data, size_t length) {
     held_.add({reinterpret_cast<const char*>(data), length});
     return;
   }
-  Buffer chunk;
-  chunk.add({reinterpret_cast<const char*>(data), length});
+  // One evbuffer per stream, reused: not a new one per DATA frame.
+  chunk_.add({reinterpret_cast<const char*>(data), length});
   nghttp2_session_consume_stream(connection_.session(), id_, length);
-  active_->decodeData(chunk, false);
+  active_->decodeData(chunk_, false);
+  chunk_.clear();  // whatever the chain did not move on is dropped, as for HTTP/1.1
 }
 
 void ServerStream::onEndStream() {
@@ -227,13 +228,12 @@ void ServerStream::onResponseEndSent() {
     nghttp2_submit_rst_stream(connection_.session(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_NO_ERROR);
 }
 
-void ServerStream::onClose(uint32_t error_code) {
+void ServerStream::onClose() {
   closed_ = true;
   resume_timer_.cancel();
   if (active_) {
     // The response counts as delivered once its last frame was handed to
     // the socket, as for HTTP/1.1; a client's reset after that is no loss.
-    (void)error_code;
     active_->complete(!end_sent_);
   }
 }

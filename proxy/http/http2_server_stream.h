@@ -51,8 +51,9 @@ class ServerStream : public event::DeferredDeletable,
   void onHeadersComplete(bool end_stream);
   void onData(const uint8_t* data, size_t length);
   void onEndStream();
-  // nghttp2 closed the stream; `error_code` is 0 after a clean end.
-  void onClose(uint32_t error_code);
+  // nghttp2 closed the stream (or the connection went): the ActiveStream
+  // completes, as a reset unless the response's last frame went out.
+  void onClose();
   // A frame with END_STREAM (or RST_STREAM) went out for this stream.
   void onResponseEndSent();
   bool requestStarted() const { return active_ != nullptr; }
@@ -81,6 +82,7 @@ class ServerStream : public event::DeferredDeletable,
   std::unique_ptr<TrailersBuilder> trailers_;
   std::unique_ptr<http::ActiveStream> active_;
   size_t header_list_bytes_ = 0;  // RFC 9113 §6.5.2 accounting: name + value + 32
+  Buffer chunk_;                  // a DATA frame's bytes on their way to the chain
   Buffer held_;                   // request body held while reading is paused
   std::unique_ptr<http::HeaderMap> held_trailers_;
   event::Timer resume_timer_;  // delivers held_ on the next loop turn
