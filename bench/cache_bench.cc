@@ -50,7 +50,7 @@ MemoryStore::EntryPtr makeEntry(size_t body_bytes) {
   auto e = std::make_shared<CachedEntry>();
   e->path = "/v1/models/gpt?page=2";
   e->headers = {{"content-type", "application/json"}, {"etag", "\"abc123\""}};
-  e->body.assign(body_bytes, 'x');
+  e->body = std::string(body_bytes, 'x');
   e->tags = {"models"};
   e->freshness_lifetime_ms = 60'000;
   return e;

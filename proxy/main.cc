@@ -3,6 +3,9 @@
 //   courier --config courier.toml        run
 //   courier --check-config courier.toml  validate, print errors, exit 0/1
 //   courier --version
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -36,6 +39,23 @@ bool parseLevel(const char* text, courier::log::Level& level) {
     }
   }
   return false;
+}
+
+// Client connections, upstream connections and cached bodies (one memfd
+// each, see proxy/buffer/sealed_file.h) all take descriptors; many
+// runtimes start with a soft limit of 1024 under a far higher hard limit.
+void raiseOpenFilesLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  rlim_t was = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    LOG_WARN("could not raise the open-files limit from %llu: %s",
+             static_cast<unsigned long long>(was), std::strerror(errno));
+    return;
+  }
+  LOG_INFO("open-files limit raised from %llu to %llu", static_cast<unsigned long long>(was),
+           static_cast<unsigned long long>(lim.rlim_cur));
 }
 
 }  // namespace
@@ -82,6 +102,7 @@ int main(int argc, char** argv) {
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
   }
+  raiseOpenFilesLimit();
   courier::filters::cache::CacheService cache_service;
   courier::server::Server server(config_path, *loaded, courier::filters::registry(),
                                  &cache_service);

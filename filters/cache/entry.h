@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "filters/cache/entry_body.h"
+
 namespace courier::filters::cache {
 
 // A 128-bit key hash (XXH3-128). The memory layer keys on it; the Redis
@@ -39,7 +41,7 @@ struct CachedEntry {
   // Stored response fields, lower-case names, in origin order. Hop-by-hop
   // fields, Age and x-cache are not stored.
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;  // the whole body, de-chunked
+  EntryBody body;  // the whole body, de-chunked
 
   // RFC 9111 §4.2.3 inputs, fixed at store time.
   int64_t request_time_ms = 0;           // when the request went upstream
@@ -81,7 +83,7 @@ struct CachedEntry {
   // What [cache] memory_bytes counts for this entry: body, fields, path,
   // tags, vary names and a fixed overhead for the structures.
   size_t byteSize() const {
-    size_t n = sizeof(CachedEntry) + body.size() + path.size();
+    size_t n = sizeof(CachedEntry) + body.residentBytes() + path.size();
     for (const auto& [k, v] : headers) n += k.size() + v.size() + 2 * sizeof(std::string);
     for (const auto& t : tags) n += t.size() + sizeof(std::string);
     for (const auto& v : vary) n += v.size() + sizeof(std::string);

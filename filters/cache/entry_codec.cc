@@ -76,12 +76,19 @@ class Reader {
   }
   int64_t signedVarint() { return unzigzag(varint()); }
   bool string(std::string& out) {
+    std::string_view v;
+    if (!view(v)) return false;
+    out.assign(v);
+    return true;
+  }
+  // The next string, as a view into the input.
+  bool view(std::string_view& out) {
     uint64_t n = varint();
     if (!ok_ || n > remaining()) {
       fail();
       return false;
     }
-    out.assign(p_, static_cast<size_t>(n));
+    out = std::string_view(p_, static_cast<size_t>(n));
     p_ += n;
     return true;
   }
@@ -144,7 +151,7 @@ std::string encodeEntry(const CachedEntry& e) {
     w.string(n);
     w.string(v);
   }
-  w.string(e.body);
+  w.string(e.body.view());
   w.string(e.path);
   w.varint(e.tags.size());
   for (const auto& t : e.tags) w.string(t);
@@ -185,9 +192,11 @@ std::optional<CachedEntry> decodeEntry(std::string_view bytes) {
   e.headers.resize(fields);
   for (auto& [n, v] : e.headers)
     if (!r.string(n) || !r.string(v)) return std::nullopt;
-  if (!r.string(e.body) || !r.string(e.path)) return std::nullopt;
+  std::string_view body;
+  if (!r.view(body) || !r.string(e.path)) return std::nullopt;
   if (!r.strings(e.tags) || !r.strings(e.vary)) return std::nullopt;
   if (!r.ok() || !r.atEnd()) return std::nullopt;
+  e.body = EntryBody::forCache(body);  // last: only a valid entry gets a file
   return e;
 }
 

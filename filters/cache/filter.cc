@@ -37,17 +37,6 @@ bool keptInNotModified(std::string_view name) {
          name == "vary" || name == "content-location" || name == "last-modified";
 }
 
-// Adds `bytes` to `out` without copying; `owner` keeps them alive until the
-// buffer lets go of them (possibly after the stream ends).
-template <typename T>
-void addReference(Buffer& out, std::string_view bytes, const std::shared_ptr<T>& owner) {
-  if (bytes.empty()) return;
-  auto* keep = new std::shared_ptr<T>(owner);
-  evbuffer_add_reference(
-      out.raw(), bytes.data(), bytes.size(),
-      [](const void*, size_t, void* arg) { delete static_cast<std::shared_ptr<T>*>(arg); }, keep);
-}
-
 }  // namespace
 
 CacheFilter::CacheFilter(const CacheConfig& config) : config_(config) {}
@@ -351,7 +340,12 @@ void CacheFilter::writeEntryHead(http::ResponseHeaders& headers, std::string_vie
 }
 
 void CacheFilter::addEntryBody(Buffer& out) const {
-  addReference(out, entry_->body, entry_);
+  const EntryBody& body = entry_->body;
+  if (body.file()) {
+    out.addFile(body.file());  // an HTTP/1.1 socket sends it with sendfile()
+  } else {
+    out.addReference(body.view(), entry_);
+  }
 }
 
 void CacheFilter::serveEntry(std::string_view x_cache) {
@@ -495,8 +489,10 @@ void CacheFilter::storeChunk(Buffer& data) {
 
 void CacheFilter::finishStore() {
   storing_ = false;
-  building_->body.reserve(body_bytes_);
-  for (const auto& c : chunks_) building_->body += *c;
+  std::vector<std::string_view> parts;
+  parts.reserve(chunks_.size());
+  for (const auto& c : chunks_) parts.emplace_back(*c);
+  building_->body = EntryBody::forCache(parts.data(), parts.size());
   chunks_.clear();
   insertEntry(std::move(building_));
   if (fill_) {
@@ -636,7 +632,7 @@ void CacheFilter::pumpFill() {
   for (const auto& chunk : chunks) {
     if (downstream_full_) return;  // onDownstreamWatermark(false) pumps again
     Buffer b;
-    addReference(b, *chunk, chunk);
+    b.addReference(*chunk, chunk);
     ++next_chunk_;
     bool last = snap.state == Fill::State::Complete && next_chunk_ == snap.chunk_count;
     callbacks_->encodeData(b, last);

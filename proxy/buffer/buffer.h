@@ -8,11 +8,14 @@
 #include <event2/buffer.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace courier {
+
+class SealedFile;
 
 class Buffer {
  public:
@@ -22,23 +25,47 @@ class Buffer {
   }
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
-  Buffer(Buffer&& o) noexcept : buf_(std::exchange(o.buf_, nullptr)) {}
+  Buffer(Buffer&& o) noexcept : buf_(std::exchange(o.buf_, nullptr)), file_(std::move(o.file_)) {}
   Buffer& operator=(Buffer&& o) noexcept {
     std::swap(buf_, o.buf_);
+    std::swap(file_, o.file_);
     return *this;
   }
 
   size_t length() const { return buf_ ? evbuffer_get_length(buf_) : 0; }
   bool empty() const { return length() == 0; }
   void add(std::string_view s) { evbuffer_add(raw(), s.data(), s.size()); }
-  // Moves all of `from` to the end of this buffer (zero-copy).
+  // Moves all of `from` to the end of this buffer (zero-copy). A file body
+  // moves along when this buffer was empty.
   void move(Buffer& from) {
-    if (!from.empty()) evbuffer_add_buffer(raw(), from.buf_);
+    if (from.empty()) return;
+    if (empty()) file_ = std::move(from.file_);
+    evbuffer_add_buffer(raw(), from.buf_);
   }
   // Moves up to `n` bytes of `from` (zero-copy where chains allow).
   void move(Buffer& from, size_t n) {
     if (!from.empty()) evbuffer_remove_buffer(from.buf_, raw(), n);
   }
+  // Adds `bytes` without copying them; `owner` keeps them alive until the
+  // buffer lets go of them (possibly after the stream that added them).
+  template <typename T>
+  void addReference(std::string_view bytes, const std::shared_ptr<T>& owner) {
+    if (bytes.empty()) return;
+    auto* keep = new std::shared_ptr<T>(owner);
+    evbuffer_add_reference(
+        raw(), bytes.data(), bytes.size(),
+        [](const void*, size_t, void* arg) { delete static_cast<std::shared_ptr<T>*>(arg); }, keep);
+  }
+  // Adds all of `file`'s bytes (a reference to its mapping, readable like
+  // any other bytes). When they are the buffer's only bytes, the buffer
+  // also remembers the file, so a socket can send them with sendfile()
+  // (see fileBody()).
+  void addFile(const std::shared_ptr<const SealedFile>& file);
+  // The file whose bytes are exactly this buffer's, or nullptr. Checked
+  // against the bytes themselves: a buffer changed since addFile() (or
+  // moved into another) has none.
+  const SealedFile* fileBody() const;
+  const std::shared_ptr<const SealedFile>& fileBodyOwner() const { return file_; }
   void drain(size_t n) {
     if (buf_) evbuffer_drain(buf_, n);
   }
@@ -57,6 +84,7 @@ class Buffer {
 
  private:
   evbuffer* buf_ = nullptr;
+  std::shared_ptr<const SealedFile> file_;  // a hint; fileBody() checks it
 };
 
 }  // namespace courier

@@ -3,16 +3,22 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/sendfile.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "proxy/buffer/sealed_file.h"
 
 namespace courier::event {
 namespace {
 // One readv reserves this much; more arrives on the next loop turn.
 constexpr size_t kReadSize = 64 << 10;
+// At most this many chains go into one sendmsg (libevent's writev takes 128).
+constexpr int kMaxWriteChains = 64;
 }  // namespace
 
 StreamSocket::StreamSocket(Dispatcher& dispatcher, int fd, StreamSocketHandler* handler)
@@ -140,7 +146,7 @@ void StreamSocket::flush() {
   if (failed_ || connecting_) return;
   if (coalesce_writes_) handler_->onSocketFlush();
   while (evbuffer_get_length(output_) > 0) {
-    int written = evbuffer_write(output_, fd_);
+    ssize_t written = writeSome();
     if (written < 0) {
       if (errno == EAGAIN || errno == EINTR) break;
       fail(errno);
@@ -164,6 +170,51 @@ void StreamSocket::flush() {
     drain_wanted_ = false;
     handler_->onSocketDrained();
   }
+}
+
+void StreamSocket::sendAsFile(size_t position, std::shared_ptr<const SealedFile> file) {
+  file_spans_.push_back({written_ + position, std::move(file)});
+}
+
+ssize_t StreamSocket::writeSome() {
+  if (file_spans_.empty()) {
+    int n = evbuffer_write(output_, fd_);
+    if (n > 0) written_ += static_cast<uint64_t>(n);
+    return n;
+  }
+  const FileSpan& span = file_spans_.front();
+  if (span.start <= written_) {
+    auto offset = static_cast<off_t>(written_ - span.start);
+    size_t left = span.file->size() - static_cast<size_t>(offset);
+    ssize_t n = ::sendfile(fd_, span.file->fd(), &offset, left);
+    if (n <= 0) return n;
+    evbuffer_drain(output_, static_cast<size_t>(n));
+    written_ += static_cast<uint64_t>(n);
+    if (static_cast<size_t>(n) == left) file_spans_.erase(file_spans_.begin());
+    return n;
+  }
+  // The bytes before the file body (a response head): MSG_MORE holds them
+  // back until sendfile adds the body, so both leave in one transmission.
+  auto limit = static_cast<size_t>(span.start - written_);
+  evbuffer_iovec chains[kMaxWriteChains];
+  int count = std::min(
+      evbuffer_peek(output_, static_cast<ev_ssize_t>(limit), nullptr, chains, kMaxWriteChains),
+      kMaxWriteChains);
+  iovec iov[kMaxWriteChains];
+  size_t total = 0;
+  for (int i = 0; i < count; ++i) {
+    size_t len = std::min(chains[i].iov_len, limit - total);
+    iov[i] = {chains[i].iov_base, len};
+    total += len;
+  }
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = static_cast<size_t>(count);
+  ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | (total == limit ? MSG_MORE : 0));
+  if (n <= 0) return n;
+  evbuffer_drain(output_, static_cast<size_t>(n));
+  written_ += static_cast<uint64_t>(n);
+  return n;
 }
 
 void StreamSocket::onWriteEvent(evutil_socket_t, short, void* arg) {

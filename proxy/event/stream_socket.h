@@ -14,9 +14,16 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "proxy/event/dispatcher.h"
+
+namespace courier {
+class SealedFile;
+}
 
 namespace courier::event {
 
@@ -68,6 +75,11 @@ class StreamSocket {
   void checkReadLimit();
   // Calls onSocketDrained once the output is at or below `low` bytes.
   void notifyWhenDrained(size_t low);
+  // The file's bytes sit at `position` in output() (a reference to its
+  // mapping, Buffer::addFile): send them with sendfile() rather than copy
+  // them, and send what precedes them with MSG_MORE so that it shares a
+  // segment with them.
+  void sendAsFile(size_t position, std::shared_ptr<const SealedFile> file);
   // Sends FIN after the queued output (half-close).
   void shutdownWrite();
 
@@ -80,6 +92,16 @@ class StreamSocket {
   void readOnce();
   void updateReadEvent();
   void fail(int err);
+  // One write: output up to the next file body (sendmsg), or from a file
+  // body (sendfile). Bytes written, or -1 with errno.
+  ssize_t writeSome();
+
+  // A file body queued in output(), at an offset of the whole byte stream
+  // this socket has sent and will send (written_ counts what went out).
+  struct FileSpan {
+    uint64_t start;
+    std::shared_ptr<const SealedFile> file;
+  };
 
   Dispatcher& dispatcher_;
   int fd_;
@@ -88,6 +110,8 @@ class StreamSocket {
   evbuffer* output_;
   ::event* read_event_ = nullptr;
   ::event* write_event_ = nullptr;
+  std::vector<FileSpan> file_spans_;  // in stream order
+  uint64_t written_ = 0;
   size_t read_limit_ = SIZE_MAX;
   size_t drained_watermark_ = 0;
   bool drain_wanted_ = false;  // someone asked for onSocketDrained

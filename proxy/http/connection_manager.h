@@ -50,6 +50,9 @@ class ConnectionManager : public event::DeferredDeletable,
   void onResponseComplete() override;
   void onResponseReset() override;
   void onRequestBodyDiscarded() override;
+  void onFileBodyQueued(size_t position, const std::shared_ptr<const SealedFile>& file) override {
+    socket_.sendAsFile(position, file);
+  }
   // StreamConnection
   void setDownstreamReadEnabled(bool enabled) override;
   void onStreamWrote() override;

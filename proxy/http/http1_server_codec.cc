@@ -262,14 +262,19 @@ void Http1ServerCodec::encodeData(Buffer& data, bool end_stream) {
   } else if (response_chunked_) {
     if (!data.empty()) {
       writeChunkHeader(output_, data.length());
-      evbuffer_add_buffer(output_, data.raw());
+      addBody(data);
       writeChunkEnd(output_);
     }
     if (end_stream) writeLastChunk(output_, nullptr);
   } else {
-    evbuffer_add_buffer(output_, data.raw());
+    addBody(data);
   }
   if (end_stream) responseComplete();
+}
+
+void Http1ServerCodec::addBody(Buffer& data) {
+  if (data.fileBody()) events_.onFileBodyQueued(evbuffer_get_length(output_), data.fileBodyOwner());
+  evbuffer_add_buffer(output_, data.raw());
 }
 
 void Http1ServerCodec::encodeTrailers(const http::HeaderMap& trailers) {

@@ -12,10 +12,15 @@
 #include <event2/buffer.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "proxy/http/codec.h"
 #include "proxy/http/http1_head_reader.h"
 #include "proxy/http/http1_parser.h"
+
+namespace courier {
+class SealedFile;
+}
 
 namespace courier::http1 {
 
@@ -30,6 +35,10 @@ class ServerCodecEvents {
   // The response ended before the request body did, and the codec read and
   // dropped the rest of that body: the connection may take the next request.
   virtual void onRequestBodyDiscarded() = 0;
+  // The file's bytes were queued at `position` in the output (see
+  // StreamSocket::sendAsFile).
+  virtual void onFileBodyQueued(size_t /*position*/,
+                                const std::shared_ptr<const SealedFile>& /*file*/) {}
 };
 
 class Http1ServerCodec : public http::ResponseEncoder {
@@ -70,6 +79,8 @@ class Http1ServerCodec : public http::ResponseEncoder {
   void resetStream() override;
 
  private:
+  // Queues response body bytes, saying so when they are a file's.
+  void addBody(Buffer& data);
   enum class State { Idle, Body, AwaitResponse, Done, Discard };
 
   void onHead();

@@ -316,6 +316,40 @@ TEST_F(CacheTest, ObjectsOverMaxObjectBytesStreamThroughUncached) {
   EXPECT_EQ(up_.hits("/bytes/100000"), 2u);
 }
 
+// A body of 16 KiB or more is kept in a sealed memory file and an HTTP/1.1
+// hit goes out with sendfile(), after a head sent with MSG_MORE. Pipelined
+// hits interleave heads and file bodies on one connection; a HEAD between
+// them must take no body, and a small (heap) entry between them too.
+TEST_F(CacheTest, LargeBodiesGoOutWholeAndInOrderWhenPipelined) {
+  const std::string big = pattern(40000);
+  ASSERT_EQ(get("/bytes/40000", {{"Host", "a"}}).body, big);
+  ASSERT_EQ(get("/bytes/300", {{"Host", "a"}}).header("x-cache"), "MISS");
+  HttpClient c = courier_->client();
+  std::string one = "GET /bytes/40000 HTTP/1.1\r\nHost: a\r\n\r\n";
+  std::string head = "HEAD /bytes/40000 HTTP/1.1\r\nHost: a\r\n\r\n";
+  std::string small = "GET /bytes/300 HTTP/1.1\r\nHost: a\r\n\r\n";
+  ASSERT_TRUE(c.sendRaw(one + one + head + small + one));
+  for (int i = 0; i < 2; ++i) {
+    Response r = c.readResponse();
+    EXPECT_EQ(r.status, 200) << i;
+    EXPECT_EQ(r.header("x-cache"), "HIT-MEMORY") << i;
+    EXPECT_EQ(r.body, big) << i;
+  }
+  Response h = c.readResponse(/*head_request=*/true);
+  EXPECT_EQ(h.header("content-length"), "40000");
+  EXPECT_TRUE(h.body.empty());
+  Response s = c.readResponse();
+  EXPECT_EQ(s.header("x-cache"), "HIT-MEMORY");
+  EXPECT_EQ(s.body, pattern(300));
+  Response last = c.readResponse();
+  EXPECT_EQ(last.body, big);
+  // The connection is still in step: one more exchange works.
+  Response after = c.get("/bytes/40000", {{"Host", "a"}});
+  EXPECT_EQ(after.header("x-cache"), "HIT-MEMORY");
+  EXPECT_EQ(after.body, big);
+  EXPECT_EQ(up_.hits("/bytes/40000"), 1u);
+}
+
 TEST_F(CacheTest, PurgeByUrlPrefixAndTag) {
   ASSERT_EQ(get("/bytes/11").header("x-cache"), "MISS");
   ASSERT_EQ(get("/bytes/11").header("x-cache"), "HIT-MEMORY");

@@ -34,7 +34,7 @@ std::shared_ptr<CachedEntry> makeEntry(std::string path, size_t body_bytes,
                                        std::vector<std::string> tags = {}) {
   auto e = std::make_shared<CachedEntry>();
   e->path = std::move(path);
-  e->body.assign(body_bytes, 'x');
+  e->body = std::string(body_bytes, 'x');
   e->headers = {{"content-type", "text/plain"}};
   e->tags = std::move(tags);
   return e;
@@ -167,7 +167,7 @@ TEST(MemoryStore, RejectsObjectsTooBig) {
   const size_t max_object = 10'000;
   MemoryStore store(1 << 20, max_object);
   auto fits = makeEntry("/a", 100);
-  fits->body.assign(max_object - fits->byteSize() + 100, 'x');
+  fits->body = std::string(max_object - fits->byteSize() + 100, 'x');
   ASSERT_EQ(fits->byteSize(), max_object);
   EXPECT_TRUE(store.insert(key(1), fits, kForever));
   auto big = makeEntry("/a", max_object);
