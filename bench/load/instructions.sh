@@ -6,6 +6,8 @@
 #   bench/load/instructions.sh                 N=2000 keep-alive GET /bytes/1024
 #   COURIER=other/courier N=5000 bench/load/instructions.sh
 #   ROUTE_EXTRA='rate_limit = { key = "client_ip", rate = 1000000 }' bench/load/instructions.sh
+#   PROFILE=/tmp/cg.out bench/load/instructions.sh   also keeps the larger run's profile
+#                                                    (callgrind_annotate --inclusive=yes /tmp/cg.out)
 #
 # Runs courier twice under callgrind (100 and 100+N requests, same client)
 # and prints the difference divided by N, so start-up and shut-down cancel.
@@ -72,4 +74,5 @@ PY
 
 base=$(count_run 100)
 more=$(count_run $((N + 100)))
+if [[ -n "${PROFILE:-}" ]]; then cp "$BENCH_TMP/callgrind.$((N + 100))" "$PROFILE"; fi
 echo "courier: $(( (more - base) / N )) instructions per request (user space, $N keep-alive GET /bytes/1024)"

@@ -40,6 +40,7 @@ class Buffer {
   void move(Buffer& from) {
     if (from.empty()) return;
     if (empty()) file_ = std::move(from.file_);
+    from.file_.reset();
     evbuffer_add_buffer(raw(), from.buf_);
   }
   // Moves up to `n` bytes of `from` (zero-copy where chains allow).
@@ -69,7 +70,10 @@ class Buffer {
   void drain(size_t n) {
     if (buf_) evbuffer_drain(buf_, n);
   }
-  void clear() { drain(length()); }
+  void clear() {
+    drain(length());
+    file_.reset();  // let the file go with its bytes
+  }
   // Copies the contents out (tests and small bodies only).
   std::string toString() const {
     std::string s(length(), '\0');

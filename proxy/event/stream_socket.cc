@@ -187,6 +187,12 @@ ssize_t StreamSocket::writeSome() {
     auto offset = static_cast<off_t>(written_ - span.start);
     size_t left = span.file->size() - static_cast<size_t>(offset);
     ssize_t n = ::sendfile(fd_, span.file->fd(), &offset, left);
+    if (n < 0 && errno != EAGAIN && errno != EINTR && errno != EPIPE && errno != ECONNRESET) {
+      // sendfile() itself refused (EINVAL, ENOSYS...): the bytes are in the
+      // output as memory too, so they go out the ordinary way.
+      file_spans_.erase(file_spans_.begin());
+      return writeSome();
+    }
     if (n <= 0) return n;
     evbuffer_drain(output_, static_cast<size_t>(n));
     written_ += static_cast<uint64_t>(n);

@@ -273,8 +273,13 @@ void Http1ServerCodec::encodeData(Buffer& data, bool end_stream) {
 }
 
 void Http1ServerCodec::addBody(Buffer& data) {
-  if (data.fileBody()) events_.onFileBodyQueued(evbuffer_get_length(output_), data.fileBodyOwner());
+  if (!data.fileBody()) {
+    evbuffer_add_buffer(output_, data.raw());
+    return;
+  }
+  events_.onFileBodyQueued(evbuffer_get_length(output_), data.fileBodyOwner());
   evbuffer_add_buffer(output_, data.raw());
+  data.clear();  // the output holds the file now; the emptied buffer lets go of it
 }
 
 void Http1ServerCodec::encodeTrailers(const http::HeaderMap& trailers) {
