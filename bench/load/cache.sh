@@ -10,11 +10,12 @@
 #   bench/load/cache.sh                                  1 KiB and 64 KiB, 16 keys, 5 rounds of 10 s
 #   ROUNDS=3 DURATION=5s SIZES=1024 bench/load/cache.sh
 #   KEYS=1 CONTENDERS="courier nginx haproxy" bench/load/cache.sh
+#   SIZES=65536 CONTENDERS="courier nginx nginx-static" bench/load/cache.sh
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-: "${CONTENDERS:=courier nginx}"  # any of: courier nginx nginx-nosf nginx-ofc haproxy
+: "${CONTENDERS:=courier nginx}"  # any of: courier nginx nginx-nosf nginx-ofc nginx-static haproxy
 : "${SIZES:=1024 65536}"          # response body bytes: GET /bytes/SIZE
 : "${KEYS:=16}"                   # distinct URLs per size (/bytes/SIZE?k=0..KEYS-1); 1: /bytes/SIZE alone
 : "${ROUNDS:=5}"
@@ -119,7 +120,21 @@ for c in $CONTENDERS; do
         HAPROXY_FRONTEND_EXTRA=$CACHE_HAPROXY_FRONTEND bench_start_haproxy "$UPSTREAM_PORT"
       PORT[$c]=$HAPROXY_PORT PID[$c]=$HAPROXY_PID
       ;;
-    *) echo "unknown contender '$c' (courier nginx nginx-nosf nginx-ofc haproxy)" >&2; exit 2 ;;
+    nginx-static)
+      # Not a cache: nginx serving the same bytes as plain files (sendfile,
+      # open_file_cache), the least work an HTTP/1.1 server can do per
+      # answer; a ceiling to read the caches' figures against.
+      mkdir -p "$BENCH_TMP/static/bytes"
+      for s in $SIZES; do curl -sf --max-time 5 -o "$BENCH_TMP/static/bytes/$s" "$ORIGIN/bytes/$s"; done
+      NGINX_HTTP_EXTRA="  sendfile on;
+  open_file_cache max=1000 inactive=60s;
+  open_file_cache_valid 60s;" NGINX_LOCATION_EXTRA="      location /bytes/ {
+        root $BENCH_TMP/static;
+        add_header X-Cache-Status HIT always;
+      }" bench_start_nginx "$UPSTREAM_PORT" "$c"
+      PORT[$c]=$NGINX_PORT PID[$c]=$NGINX_PID
+      ;;
+    *) echo "unknown contender '$c' (courier nginx nginx-nosf nginx-ofc nginx-static haproxy)" >&2; exit 2 ;;
   esac
   bench_log "$c on 127.0.0.1:${PORT[$c]} (CPU $PROXY_CPU)"
 done
@@ -136,6 +151,7 @@ courier_cache_counts() {  # CONTENDER -> "hits others": memory hits, every other
 not_hits() {  # CONTENDER -> answers so far that its own bookkeeping says were not hits
   case $1 in
     courier) courier_cache_counts "$1" | awk '{ print $2 }' ;;
+    nginx-static) echo 0 ;;  # no cache: every answer is a file
     nginx*) if [[ -f "$BENCH_TMP/$1/not-hit.log" ]]; then wc -l <"$BENCH_TMP/$1/not-hit.log"; else echo 0; fi ;;
     *) echo 0 ;;  # haproxy: only the origin's count tells
   esac
@@ -301,5 +317,6 @@ echo
 echo "Caches: courier \`$(echo "$CACHE_COURIER" | tr -s '\n' ' ' | sed 's/ $//')\`; nginx \`proxy_cache_path ... keys_zone=...:16m" \
   "use_temp_path=off; proxy_cache_valid 200 ${TTL}m; proxy_cache_lock on; sendfile on\`$(has nginx-nosf &&
     echo "; nginx-nosf the same with \`sendfile off\`")$(has nginx-ofc &&
-    echo "; nginx-ofc adds \`open_file_cache max=1000 inactive=60s; open_file_cache_valid 60s\`")$(has haproxy &&
+    echo "; nginx-ofc adds \`open_file_cache max=1000 inactive=60s; open_file_cache_valid 60s\`")$(has nginx-static &&
+    echo "; nginx-static is no cache but nginx serving the same bytes as static files (\`sendfile on\`, the same \`open_file_cache\`): the least work per answer")$(has haproxy &&
     echo "; HAProxy \`cache c { total-max-size 64; max-object-size 1048576; max-age $((TTL * 60)) }\`, \`http-request cache-use c\`, \`http-response cache-store c\` after adding \`Cache-Control: max-age=$((TTL * 60))\` to the origin's answers (HAProxy 2.6 stores nothing without explicit freshness)")."
