@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,13 +30,13 @@ std::string_view trimOws(std::string_view v) {
   return v;
 }
 
-// A streaming XXH3-128 over length-prefixed components.
+// XXH3-128 over length-prefixed components. A key's components (method,
+// host, path, a few fields) usually fit in a small buffer, hashed in one
+// call at the end; only longer input goes through XXH3's streaming state,
+// which gives the same hash for the same bytes.
 class KeyHasher {
  public:
-  explicit KeyHasher(std::string_view domain) {
-    XXH3_128bits_reset(&state_);
-    addString(domain);
-  }
+  explicit KeyHasher(std::string_view domain) { addString(domain); }
   void addU64(uint64_t v) {
     unsigned char bytes[8];
     for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(v >> (8 * i));
@@ -51,7 +52,23 @@ class KeyHasher {
   }
   // Raw bytes; the caller has already added their total length.
   void update(std::string_view s) {
-    if (!s.empty()) XXH3_128bits_update(&state_, s.data(), s.size());
+    if (s.size() <= sizeof(pending_) - pending_size_) {
+      std::memcpy(pending_ + pending_size_, s.data(), s.size());
+      pending_size_ += s.size();
+      return;
+    }
+    if (!streaming_) {
+      XXH3_128bits_reset(&state_);
+      streaming_ = true;
+    }
+    XXH3_128bits_update(&state_, pending_, pending_size_);
+    pending_size_ = 0;
+    if (s.size() >= sizeof(pending_)) {
+      XXH3_128bits_update(&state_, s.data(), s.size());
+    } else {
+      std::memcpy(pending_, s.data(), s.size());
+      pending_size_ = s.size();
+    }
   }
   // The host, ASCII-lower-cased through a small buffer, length-prefixed.
   void addLower(std::string_view s) {
@@ -91,12 +108,21 @@ class KeyHasher {
     }
   }
   CacheKey finish() {
-    XXH128_hash_t h = XXH3_128bits_digest(&state_);
+    XXH128_hash_t h;
+    if (streaming_) {
+      XXH3_128bits_update(&state_, pending_, pending_size_);
+      h = XXH3_128bits_digest(&state_);
+    } else {
+      h = XXH3_128bits(pending_, pending_size_);
+    }
     return CacheKey{h.high64, h.low64};
   }
 
  private:
-  XXH3_state_t state_;
+  char pending_[512];
+  size_t pending_size_ = 0;
+  bool streaming_ = false;
+  XXH3_state_t state_;  // set up only once the input outgrows pending_
 };
 
 // The body as one view: the first chain when it holds everything (the

@@ -1,6 +1,7 @@
 // Cache keys: every component that selects a response changes the key, and
 // nothing else does.
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 #include <string>
 #include <utility>
@@ -47,6 +48,39 @@ CacheKey hashBody(std::string_view body, BodyKeyMode mode) {
   Buffer b;
   b.add(body);
   return bodyHash(b, mode);
+}
+
+// The key layout is a contract with entries already in Redis (key.cc
+// versions it): XXH3-128 of the domain and each component, length-prefixed
+// (8 bytes, little endian). Short keys are hashed in one call, long ones
+// (past the hasher's 512-byte buffer) in XXH3's streaming state; both must
+// give this layout's hash.
+std::string lengthPrefixed(std::string_view s) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((s.size() >> (8 * i)) & 0xff);
+  return out + std::string(s);
+}
+std::string le64(uint64_t v) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
+}
+
+TEST(CacheKey, LayoutIsLengthPrefixedComponentsUnderXxh3) {
+  for (size_t path_bytes : {16, 400, 511, 512, 600, 5000}) {
+    Request r;
+    r.method = "HEAD";  // keyed as GET
+    r.authority = "API.Example.com";
+    r.path = "/" + std::string(path_bytes - 1, 'p');
+    r.fields = {{"authorization", " Bearer a "}, {"authorization", "b"}};
+    r.key_headers = {"authorization", "x-tenant"};
+    std::string bytes = lengthPrefixed("courier.cache.key.v1") + lengthPrefixed("GET") +
+                        lengthPrefixed("api.example.com") + lengthPrefixed(r.path) + le64(2) +
+                        lengthPrefixed("authorization") + le64(1) + lengthPrefixed("Bearer a, b") +
+                        lengthPrefixed("x-tenant") + le64(0) + le64(0);
+    XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+    EXPECT_EQ(r.key(), (CacheKey{h.high64, h.low64})) << path_bytes;
+  }
 }
 
 TEST(CacheKey, HexIsHighThenLowInLowerCase) {
