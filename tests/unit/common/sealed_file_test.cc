@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "proxy/buffer/buffer.h"
+#include "tests/support/byte_pattern.h"
 
 namespace courier {
 namespace {
@@ -28,20 +29,6 @@ constexpr size_t kMiB = size_t{1} << 20;
 
 size_t pageSize() {
   return static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-}
-
-// `n` bytes that never repeat a block: xorshift64*, so a part written twice,
-// dropped or shifted shows up as a mismatch.
-std::string pattern(size_t n, uint64_t seed) {
-  std::string s(n, '\0');
-  uint64_t x = seed | 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    s[i] = static_cast<char>((x * 0x2545F4914F6CDD1DULL) >> 56);
-  }
-  return s;
 }
 
 // The file's contents as read through its descriptor (not the mapping).
@@ -85,7 +72,7 @@ TEST(SealedFileTest, SingleViewOverload) {
 }
 
 TEST(SealedFileTest, MultiMiBBodyIsByteExact) {
-  const std::string body = pattern(5 * kMiB + 321, 0x9E3779B97F4A7C15ULL);
+  const std::string body = test::nonRepeatingBytes(5 * kMiB + 321, 0x9E3779B97F4A7C15ULL);
   // Uneven cuts, with empty parts between, at and around page boundaries.
   std::vector<std::string_view> parts;
   std::string_view rest = body;
@@ -108,7 +95,7 @@ TEST(SealedFileTest, MultiMiBBodyIsByteExact) {
 
 TEST(SealedFileTest, MorePartsThanOneWritevTakes) {
   // Over IOV_MAX (1024) non-empty parts: the writes go in several batches.
-  const std::string body = pattern(3000 * 37 / 2, 42);
+  const std::string body = test::nonRepeatingBytes(3000 * 37 / 2, 42);
   std::vector<std::string_view> parts;
   std::string_view rest = body;
   for (size_t i = 0; !rest.empty(); ++i) {
@@ -145,7 +132,7 @@ TEST(SealedFileTest, EmptyInputGivesNull) {
 }
 
 TEST(SealedFileTest, SealsForbidWritingGrowingShrinkingAndWritableMappings) {
-  const std::string body = pattern(3 * pageSize() + 5, 7);
+  const std::string body = test::nonRepeatingBytes(3 * pageSize() + 5, 7);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   const int fd = file->fd();
@@ -242,7 +229,7 @@ class BufferFileBodyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     base_ = SealedFile::openCount();
-    body_ = pattern(200 * 1024 + 17, 99);
+    body_ = test::nonRepeatingBytes(200 * 1024 + 17, 99);
     file_ = SealedFile::create(body_);
     ASSERT_NE(file_, nullptr);
   }

@@ -27,26 +27,13 @@
 #include "proxy/buffer/sealed_file.h"
 #include "proxy/event/dispatcher.h"
 #include "proxy/event/stream_socket.h"
+#include "tests/support/byte_pattern.h"
 
 namespace courier::event {
 namespace {
 
 constexpr size_t kMiB = size_t{1} << 20;
 constexpr auto kTimeout = std::chrono::seconds(8);
-
-// `n` bytes that never repeat a block (xorshift64*): a chunk sent twice,
-// dropped or reordered shows up as a mismatch.
-std::string pattern(size_t n, uint64_t seed) {
-  std::string s(n, '\0');
-  uint64_t x = seed | 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    s[i] = static_cast<char>((x * 0x2545F4914F6CDD1DULL) >> 56);
-  }
-  return s;
-}
 
 // Index of the first differing byte, or npos (keeps failure output short).
 size_t firstDifference(std::string_view a, std::string_view b) {
@@ -215,7 +202,7 @@ class StreamSocketFileTest : public ::testing::Test {
 };
 
 TEST_F(StreamSocketFileTest, HeadFileBodyTailArriveInOrder) {
-  const std::string body = pattern(300 * 1024 + 11, 1);
+  const std::string body = test::nonRepeatingBytes(300 * 1024 + 11, 1);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   Conn& c = open();
@@ -236,8 +223,8 @@ TEST_F(StreamSocketFileTest, HeadFileBodyTailArriveInOrder) {
 }
 
 TEST_F(StreamSocketFileTest, PipelinedResponsesEachWithAFileBody) {
-  const std::string body1 = pattern(150 * 1024 + 3, 11);
-  const std::string body2 = pattern(90 * 1024 + 1, 12);
+  const std::string body1 = test::nonRepeatingBytes(150 * 1024 + 3, 11);
+  const std::string body2 = test::nonRepeatingBytes(90 * 1024 + 1, 12);
   auto file1 = SealedFile::create(body1);
   auto file2 = SealedFile::create(body2);
   ASSERT_NE(file1, nullptr);
@@ -259,8 +246,8 @@ TEST_F(StreamSocketFileTest, PipelinedResponsesEachWithAFileBody) {
 
 TEST_F(StreamSocketFileTest, PipelinedChunkedResponsesWithPlainBodyBetween) {
   // Chunk framing around each file body, a plain response between them.
-  const std::string body1 = pattern(70 * 1024, 21);
-  const std::string body2 = pattern(33 * 1024 + 9, 22);
+  const std::string body1 = test::nonRepeatingBytes(70 * 1024, 21);
+  const std::string body2 = test::nonRepeatingBytes(33 * 1024 + 9, 22);
   auto file1 = SealedFile::create(body1);
   auto file2 = SealedFile::create(body2);
   ASSERT_NE(file1, nullptr);
@@ -289,8 +276,8 @@ TEST_F(StreamSocketFileTest, PipelinedChunkedResponsesWithPlainBodyBetween) {
 TEST_F(StreamSocketFileTest, SecondResponseQueuedAfterTheFirstWasSent) {
   // The second file's position is relative to output() after the first
   // response has left: the socket must place it in the whole stream.
-  const std::string body1 = pattern(64 * 1024 + 5, 31);
-  const std::string body2 = pattern(48 * 1024 + 7, 32);
+  const std::string body1 = test::nonRepeatingBytes(64 * 1024 + 5, 31);
+  const std::string body2 = test::nonRepeatingBytes(48 * 1024 + 7, 32);
   auto file1 = SealedFile::create(body1);
   auto file2 = SealedFile::create(body2);
   ASSERT_NE(file1, nullptr);
@@ -309,7 +296,7 @@ TEST_F(StreamSocketFileTest, SecondResponseQueuedAfterTheFirstWasSent) {
 }
 
 TEST_F(StreamSocketFileTest, FileBodyFirstInTheOutput) {
-  const std::string body = pattern(200 * 1024 + 13, 41);
+  const std::string body = test::nonRepeatingBytes(200 * 1024 + 13, 41);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   Conn& c = open();
@@ -323,7 +310,7 @@ TEST_F(StreamSocketFileTest, FileBodyFirstInTheOutput) {
 }
 
 TEST_F(StreamSocketFileTest, FileBodyAloneInTheOutput) {
-  const std::string body = pattern(5000, 42);
+  const std::string body = test::nonRepeatingBytes(5000, 42);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   Conn& c = open();
@@ -335,8 +322,8 @@ TEST_F(StreamSocketFileTest, FileBodyAloneInTheOutput) {
 
 TEST_F(StreamSocketFileTest, HeadOfManyChainsBeforeTheFileBody) {
   // More chains before the body than one sendmsg() takes.
-  static const std::string pieces = pattern(300 * 7, 51);
-  const std::string body = pattern(40 * 1024 + 1, 52);
+  static const std::string pieces = test::nonRepeatingBytes(300 * 7, 51);
+  const std::string body = test::nonRepeatingBytes(40 * 1024 + 1, 52);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   Conn& c = open();
@@ -352,7 +339,7 @@ TEST_F(StreamSocketFileTest, HeadOfManyChainsBeforeTheFileBody) {
 }
 
 TEST_F(StreamSocketFileTest, LargeFileBodyToASlowPeerThroughPartialWrites) {
-  const std::string body = pattern(8 * kMiB, 61);
+  const std::string body = test::nonRepeatingBytes(8 * kMiB, 61);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   Conn& c = open(/*peer_rcvbuf=*/16 * 1024, /*server_sndbuf=*/16 * 1024);
@@ -391,8 +378,8 @@ TEST_F(StreamSocketFileTest, FileBodyQueuedBehindOutputWaitingForTheKernel) {
   // The socket already waits on a write event (send buffer full) when the
   // file body is queued: scheduleWrite() does nothing then; the write event
   // must send the rest, the file included.
-  const std::string first = pattern(2 * kMiB, 71);
-  const std::string body = pattern(1 * kMiB + 77, 72);
+  const std::string first = test::nonRepeatingBytes(2 * kMiB, 71);
+  const std::string body = test::nonRepeatingBytes(1 * kMiB + 77, 72);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   Conn& c = open(16 * 1024, 16 * 1024);
@@ -409,7 +396,7 @@ TEST_F(StreamSocketFileTest, FileBodyQueuedBehindOutputWaitingForTheKernel) {
 
 TEST_F(StreamSocketFileTest, SameFileOnTwoSocketsAtOnce) {
   // Each socket keeps its own offset into the shared file.
-  const std::string body = pattern(2 * kMiB + 321, 81);
+  const std::string body = test::nonRepeatingBytes(2 * kMiB + 321, 81);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   Conn& a = open(16 * 1024, 16 * 1024);
@@ -435,7 +422,7 @@ TEST_F(StreamSocketFileTest, SameFileOnTwoSocketsAtOnce) {
 TEST_F(StreamSocketFileTest, QueuedFileOutlivesItsOwnerAndIsReleasedWhenSent) {
   // The cache may drop its entry while the body is in flight: the socket
   // keeps the file until it is sent, then lets it go.
-  const std::string body = pattern(1 * kMiB + 3, 91);
+  const std::string body = test::nonRepeatingBytes(1 * kMiB + 3, 91);
   auto file = SealedFile::create(body);
   ASSERT_NE(file, nullptr);
   ASSERT_EQ(SealedFile::openCount(), base_open_ + 1);
