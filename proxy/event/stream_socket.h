@@ -4,7 +4,9 @@
 // - reads are one readv into reserved buffer space when epoll says readable;
 // - writes are queued and flushed when the event that made them has been
 //   handled (so a response's head and body leave in one writev); write
-//   interest is registered only when the kernel's send buffer is full.
+//   interest is registered only when the kernel's send buffer is full;
+// - a file body marked with sendAsFile() goes out with sendfile(), after
+//   the bytes before it sent with MSG_MORE (still two calls, one segment).
 //
 // Not thread-safe: belongs to one Dispatcher's thread. Destroying it closes
 // the socket.
