@@ -163,7 +163,7 @@ std::string encodeEntry(const CachedEntry& e) {
   return out;
 }
 
-std::optional<CachedEntry> decodeEntry(std::string_view bytes) {
+std::optional<CachedEntry> decodeEntry(std::string_view bytes, BodyStorage storage) {
   if (bytes.size() < kPrefixBytes + kChecksumBytes) return std::nullopt;
   if (bytes[0] != kMagic[0] || bytes[1] != kMagic[1]) return std::nullopt;
   if (static_cast<uint8_t>(bytes[2]) != kEntryFormatVersion) return std::nullopt;
@@ -196,7 +196,9 @@ std::optional<CachedEntry> decodeEntry(std::string_view bytes) {
   if (!r.view(body) || !r.string(e.path)) return std::nullopt;
   if (!r.strings(e.tags) || !r.strings(e.vary)) return std::nullopt;
   if (!r.ok() || !r.atEnd()) return std::nullopt;
-  e.body = EntryBody::forCache(body);  // last: only a valid entry gets a file
+  // Last: only a valid entry gets a file.
+  e.body = storage == BodyStorage::MemoryLayer ? EntryBody::forCache(body)
+                                               : EntryBody(std::string(body));
   return e;
 }
 

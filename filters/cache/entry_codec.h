@@ -35,6 +35,11 @@ std::string encodeEntry(const CachedEntry& e);
 // unknown flags, non-minimal varints, values out of range, or more than
 // kMaxEntryListItems items in a list. Never reads out of bounds, and
 // allocates no more than a small multiple of the input's size.
-std::optional<CachedEntry> decodeEntry(std::string_view bytes);
+// The body goes on the heap, or, for an entry the memory layer will keep,
+// where the cache keeps bodies (EntryBody::forCache: a sealed file when
+// large); an entry that answers one request is not worth a file.
+enum class BodyStorage { Heap, MemoryLayer };
+std::optional<CachedEntry> decodeEntry(std::string_view bytes,
+                                       BodyStorage storage = BodyStorage::Heap);
 
 }  // namespace courier::filters::cache

@@ -166,7 +166,9 @@ void CacheFilter::onRedisReply(const redis::Reply& reply) {
     return;
   }
   std::optional<CachedEntry> decoded;
-  if (reply.isString()) decoded = decodeEntry(reply.string());
+  if (reply.isString())
+    decoded =
+        decodeEntry(reply.string(), config_.memory ? BodyStorage::MemoryLayer : BodyStorage::Heap);
   if (!decoded) {
     // Another format version or damage: never served, and counted.
     record(CacheLayer::Redis, CacheResult::Error);

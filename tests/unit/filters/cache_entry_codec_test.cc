@@ -140,17 +140,25 @@ TEST(EntryCodec, RoundTripsLargeBody) {
   expectRoundTrip(e);
 }
 
-// What comes back from Redis goes to the memory layer: a large body in a
-// sealed file (sent with sendfile), a small one on the heap.
-TEST(EntryCodec, DecodesLargeBodiesIntoFiles) {
+// An entry from Redis that the memory layer will keep: a large body in a
+// sealed file (sent with sendfile), a small one on the heap. An entry that
+// answers one request (no memory layer) keeps even a large body on the heap.
+TEST(EntryCodec, DecodesLargeBodiesIntoFilesForTheMemoryLayer) {
   CachedEntry e = fullEntry();
   e.body = std::string(kFileBodyMinBytes, 'b');
-  auto large = decodeEntry(encodeEntry(e));
+  auto large = decodeEntry(encodeEntry(e), BodyStorage::MemoryLayer);
   ASSERT_TRUE(large);
   ASSERT_TRUE(large->body.file());
   EXPECT_EQ(large->body.view(), e.body.view());
+  // memory_bytes counts the file's whole pages.
+  EXPECT_GE(large->byteSize(), large->body.file()->residentBytes());
+  EXPECT_EQ(large->body.file()->residentBytes() % 4096, 0u);
+  auto once = decodeEntry(encodeEntry(e));
+  ASSERT_TRUE(once);
+  EXPECT_FALSE(once->body.file());
+  EXPECT_EQ(once->body.view(), e.body.view());
   e.body = std::string(kFileBodyMinBytes - 1, 's');
-  auto small = decodeEntry(encodeEntry(e));
+  auto small = decodeEntry(encodeEntry(e), BodyStorage::MemoryLayer);
   ASSERT_TRUE(small);
   EXPECT_FALSE(small->body.file());
   EXPECT_EQ(small->body.view(), e.body.view());
